@@ -1,0 +1,114 @@
+"""The command line: `python -m resnet_demo explain IMAGE --out DIR` and `... download`.
+
+Bad input ends with a non-zero exit status and one readable line on stderr, never a traceback
+(set RESNET_DEMO_DEBUG=1 to see one for an unexpected failure).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+
+from .cams import METHODS
+from .capture import CAM_STAGES
+from .errors import DemoError
+from .zoo import DEPTHS, LoadedModel, checkpoint_path, fetch_weights, load_model
+
+
+def _block(text: str) -> tuple[str, int]:
+    stage, _, index = text.partition(".")
+    if not index.isdigit():
+        raise argparse.ArgumentTypeError(f"expected STAGE.INDEX such as layer2.0; got {text!r}")
+    return stage, int(index)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m resnet_demo", description="See how a ResNet sees a photo.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ex = sub.add_parser("explain", help="predict, Grad-CAM and feature maps for one image")
+    ex.add_argument("image", help="path of a photo (JPEG, PNG, WebP, GIF, BMP, TIFF)")
+    ex.add_argument("--depth", type=int, default=50, choices=DEPTHS)
+    ex.add_argument("--weights", default="imagenet", help="imagenet | random | PATH of a state_dict")
+    ex.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N | mps")
+    ex.add_argument("--method", default="gradcam", choices=list(METHODS))
+    ex.add_argument("--stage", default="layer4", choices=CAM_STAGES)
+    ex.add_argument("--target", help="class to explain: an index 0-999 or an exact label (default: top-1)")
+    ex.add_argument("--top-k", type=int, default=5)
+    ex.add_argument("--all-stages", action="store_true", help="CAM at layer1..layer4 (one longer backward)")
+    ex.add_argument("--block", type=_block, help="also save x / F(x) / ReLU(F(x)+x) of one block, e.g. layer3.1")
+    ex.add_argument("--alpha", type=float, default=0.5, help="overlay opacity, 0..1")
+    ex.add_argument("--out", required=True, help="folder for result.json, arrays.npz and the PNG panels")
+
+    dl = sub.add_parser("download", help="prefetch ImageNet weights into torch's cache (for offline use)")
+    dl.add_argument("--depth", type=int, nargs="+", default=list(DEPTHS), choices=DEPTHS)
+    return parser
+
+
+def _target_index(model: LoadedModel, target: str | None) -> int | None:
+    if target is None:
+        return None
+    if target.strip().isdigit():
+        return int(target)
+    matches = [i for i, label in enumerate(model.categories) if label.lower() == target.strip().lower()]
+    if not matches:
+        raise ValueError(f"--target: no ImageNet class is called {target!r}; give an index 0-999 or an exact label")
+    return matches[0]
+
+
+def _print_progress(fraction: float, message: str) -> None:
+    print(f"\r{message} ({fraction:.0%})", end="", file=sys.stderr, flush=True)
+
+
+def _explain(args: argparse.Namespace) -> None:
+    from .explain import explain  # imported here so `download` starts faster
+    from .export import write_outputs
+
+    model = load_model(args.depth, weights=args.weights, device=args.device, progress=_print_progress)
+    r = explain(
+        model,
+        args.image,
+        method=args.method,
+        stage=args.stage,
+        target=_target_index(model, args.target),
+        top_k=args.top_k,
+        all_stages=args.all_stages,
+        block=args.block,
+    )
+    files = write_outputs(r, args.out, alpha=args.alpha)
+    if not model.pretrained:
+        print("note: random weights - this network is untrained, its predictions mean nothing", file=sys.stderr)
+    for p in r.predictions:
+        print(f"{p.prob:7.2%}  {p.index:4d}  {p.label}")
+    print(f"{r.method} at {r.stage} for class {r.target} ({r.target_label}) on {r.device}, {r.timings['total']:.0f} ms")
+    print(f"wrote {len(files)} files to {args.out}")
+
+
+def _download(args: argparse.Namespace) -> None:
+    for depth in args.depth:
+        path = checkpoint_path(depth)
+        if path.is_file():
+            print(f"ResNet-{depth}: already in {path}")
+            continue
+        fetch_weights(depth, progress=_print_progress)
+        print(f"\nResNet-{depth}: saved {path}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        {"explain": _explain, "download": _download}[args.command](args)
+    except (DemoError, ValueError, TypeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug: one line for the user, the traceback on request
+        if os.environ.get("RESNET_DEMO_DEBUG"):
+            traceback.print_exc()
+        print(f"error: unexpected failure ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return 1
+    return 0

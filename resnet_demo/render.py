@@ -1,0 +1,210 @@
+"""Pictures of an explanation, drawn with numpy and PIL (matplotlib only for its colormaps and font).
+
+* `render_overlay`: the CAM over the part of the photo the model actually saw (its centre crop),
+  at the photo's own resolution up to `max_side`, not over the 224-pixel tensor;
+* `render_cam_strip`: the same class explained at layer1 → layer4, side by side;
+* `render_feature_grid`: a stage's strongest channels (top-N by mean activation), each scaled
+  to its own range, labelled with its channel index, titled with the tensor's C×H×W;
+* `render_block_maps`: x, F(x) and ReLU(F(x) + x) of one residual block, as magnitudes on one scale.
+
+All functions are pure: arrays and PIL images in, a new RGB PIL image out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from .explain import BlockMaps, Explanation
+
+CAM_COLORMAP = "jet"  # the convention of CAM papers, and readable on a projector
+FEATURE_COLORMAP = "viridis"
+BACKGROUND = (255, 255, 255)
+INK = (20, 20, 20)
+
+
+@cache
+def colormap_lut(name: str) -> np.ndarray:
+    """(256, 3) uint8 lookup table of a matplotlib colormap."""
+    try:
+        cmap = matplotlib.colormaps[name]
+    except KeyError:
+        raise ValueError(f"unknown colormap {name!r}; try 'jet', 'viridis', 'inferno' or 'turbo'") from None
+    return (cmap(np.linspace(0.0, 1.0, 256))[:, :3] * 255).round().astype(np.uint8)
+
+
+def colorize(values: np.ndarray, cmap: str) -> np.ndarray:
+    """Map an (H, W) array of values in [0, 1] to (H, W, 3) uint8 colours."""
+    index = np.clip(np.nan_to_num(values) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    return colormap_lut(cmap)[index]
+
+
+@cache
+def font(size: int) -> ImageFont.FreeTypeFont:
+    """DejaVu Sans from matplotlib's own data (has ×, ‖ and the Greek letters we print)."""
+    path = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+    return ImageFont.truetype(str(path), size)
+
+
+def _normalise(values: np.ndarray) -> np.ndarray:
+    low, high = float(values.min()), float(values.max())
+    return (values - low) / (high - low) if high > low else np.zeros_like(values)
+
+
+def _resize_float(values: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Bilinear resize of an (H, W) float array to `size` = (width, height)."""
+    return np.asarray(Image.fromarray(values.astype(np.float32), mode="F").resize(size, Image.BILINEAR))
+
+
+def crop_photo(photo: Image.Image, box: tuple[float, float, float, float], max_side: int) -> Image.Image:
+    """The photo's region inside `box`, downscaled only if its longer side exceeds `max_side`."""
+    region = photo.crop(tuple(int(round(v)) for v in box))
+    scale = max_side / max(region.size)
+    if scale < 1.0:
+        region = region.resize((max(1, round(region.width * scale)), max(1, round(region.height * scale))), Image.BILINEAR)
+    return region
+
+
+def blend(base: Image.Image, cam: np.ndarray, *, alpha: float, cmap: str = CAM_COLORMAP) -> Image.Image:
+    """`cam` (any size, values in [0, 1]) coloured and laid over `base` with opacity `alpha`."""
+    if not 0.0 <= alpha <= 1.0:
+        raise ValueError(f"alpha (overlay opacity) must be between 0 and 1; got {alpha}")
+    heat = colorize(_resize_float(cam, base.size), cmap).astype(np.float32)
+    mixed = (1.0 - alpha) * np.asarray(base, dtype=np.float32) + alpha * heat
+    return Image.fromarray(mixed.round().astype(np.uint8))
+
+
+def render_overlay(
+    photo: Image.Image,
+    cam: np.ndarray,
+    box: tuple[float, float, float, float],
+    *,
+    alpha: float = 0.5,
+    cmap: str = CAM_COLORMAP,
+    max_side: int = 1024,
+) -> Image.Image:
+    """The CAM over the region of `photo` the model saw, at the photo's resolution (≤ max_side)."""
+    return blend(crop_photo(photo, box, max_side), cam, alpha=alpha, cmap=cmap)
+
+
+def _caption(draw: ImageDraw.ImageDraw, xy: tuple[int, int], text: str, size: int, *, fill=INK) -> None:
+    draw.text(xy, text, font=font(size), fill=fill)
+
+
+def render_cam_strip(
+    photo: Image.Image,
+    cams_by_stage: dict[str, np.ndarray],
+    box: tuple[float, float, float, float],
+    stage_shapes: dict[str, tuple[int, ...]],
+    *,
+    alpha: float = 0.5,
+    cmap: str = CAM_COLORMAP,
+    cell: int = 224,
+) -> Image.Image:
+    """One overlay per stage, layer1 → layer4, each captioned with its map's resolution."""
+    stages = ("layer1", "layer2", "layer3", "layer4")
+    base = crop_photo(photo, box, cell).resize((cell, cell), Image.BILINEAR)
+    pad, caption_h = 8, 26
+    strip = Image.new("RGB", (len(stages) * (cell + pad) + pad, cell + caption_h + pad), BACKGROUND)
+    draw = ImageDraw.Draw(strip)
+    for i, stage in enumerate(stages):
+        x0 = pad + i * (cell + pad)
+        if stage in cams_by_stage:
+            strip.paste(blend(base, cams_by_stage[stage], alpha=alpha, cmap=cmap), (x0, caption_h))
+        else:
+            draw.rectangle((x0, caption_h, x0 + cell - 1, caption_h + cell - 1), fill=(235, 235, 235))
+            _caption(draw, (x0 + 12, caption_h + cell // 2 - 8), "not computed", 15, fill=(120, 120, 120))
+        _, h, w = stage_shapes[stage]
+        _caption(draw, (x0 + 2, 4), f"{stage} · {h}×{w}", 16)
+    return strip
+
+
+def top_channels(activation: np.ndarray, n: int) -> np.ndarray:
+    """Indices of the `n` channels of a (C, H, W) activation with the largest mean, strongest first."""
+    means = activation.reshape(activation.shape[0], -1).mean(axis=1)
+    n = min(n, len(means))
+    top = np.argpartition(-means, n - 1)[:n]
+    return top[np.argsort(-means[top], kind="stable")]
+
+
+def render_feature_grid(
+    activation: np.ndarray,
+    *,
+    stage: str,
+    top_n: int = 16,
+    columns: int = 8,
+    cell: int = 96,
+    cmap: str = FEATURE_COLORMAP,
+) -> Image.Image:
+    """The `top_n` strongest channels of a (C, H, W) stage output as a labelled grid.
+
+    Each channel is min-max scaled on its own (so weak and strong channels are both visible)
+    and enlarged with nearest-neighbour sampling, so its true H×W resolution stays visible.
+    """
+    channels, height, width = activation.shape
+    chosen = top_channels(activation, top_n)
+    rows = -(-len(chosen) // columns)
+    cols = min(columns, len(chosen))
+    pad, title_h = 4, 30
+    grid = Image.new("RGB", (cols * (cell + pad) + pad, rows * (cell + pad) + pad + title_h), BACKGROUND)
+    draw = ImageDraw.Draw(grid)
+    _caption(draw, (pad, 5), f"{stage}  ·  {channels}×{height}×{width}  ·  top {len(chosen)} channels by mean", 16)
+    for k, c in enumerate(chosen):
+        tile = Image.fromarray(colorize(_normalise(activation[c]), cmap)).resize((cell, cell), Image.NEAREST)
+        x0, y0 = pad + (k % columns) * (cell + pad), title_h + pad + (k // columns) * (cell + pad)
+        grid.paste(tile, (x0, y0))
+        label = f"#{c}"
+        draw.rectangle((x0, y0, x0 + 9 * len(label) + 6, y0 + 17), fill=(0, 0, 0))
+        _caption(draw, (x0 + 3, y0 + 1), label, 13, fill=(255, 255, 255))
+    return grid
+
+
+def render_block_maps(maps: BlockMaps, *, cell: int = 168, cmap: str = "magma") -> Image.Image:
+    """x, F(x) and ReLU(F(x) + x) of one block as per-pixel magnitudes on one colour scale.
+
+    Each map is the L2 norm over channels at every pixel (so signs cannot cancel), and the three
+    share one scale: where F(x) is dark next to x, the block changes its input little there.
+    """
+    panels = [
+        ("downsample(x)" if maps.downsample else "x", maps.identity),
+        ("F(x)", maps.residual),
+        ("ReLU(F(x) + x)", maps.output),
+    ]
+    magnitudes = [np.sqrt((t.astype(np.float32) ** 2).sum(axis=0)) for _, t in panels]  # (H, W) each
+    limit = max(float(m.max()) for m in magnitudes) or 1.0
+    pad, caption_h, foot_h = 8, 26, 22
+    out = Image.new("RGB", (3 * (cell + pad) + pad, cell + caption_h + foot_h + pad), BACKGROUND)
+    draw = ImageDraw.Draw(out)
+    for i, ((name, tensor), magnitude) in enumerate(zip(panels, magnitudes)):
+        x0 = pad + i * (cell + pad)
+        tile = Image.fromarray(colorize(magnitude / limit, cmap)).resize((cell, cell), Image.NEAREST)
+        out.paste(tile, (x0, caption_h))
+        _caption(draw, (x0 + 2, 4), name, 16)
+        _caption(draw, (x0 + 2, caption_h + cell + 3), f"‖·‖ = {np.linalg.norm(tensor):.1f}", 14)
+    return out
+
+
+@dataclass(frozen=True)
+class Panels:
+    """Every picture of one explanation, ready for the UI or for PNG files."""
+
+    overlay: Image.Image
+    cam_strip: Image.Image
+    features: dict[str, Image.Image]  # stem, layer1..layer4
+    block: Image.Image | None
+
+
+def render_panels(r: Explanation, *, alpha: float = 0.5, cmap: str = CAM_COLORMAP, top_n: int = 16) -> Panels:
+    """All panels of `r` (≤ 30 ms at ResNet-50 on a laptop CPU: see bench/bench_render.py)."""
+    shapes = {name: a.shape for name, a in r.stages.items()}
+    return Panels(
+        overlay=render_overlay(r.photo, r.cam, r.crop_box, alpha=alpha, cmap=cmap),
+        cam_strip=render_cam_strip(r.photo, r.cams_by_stage, r.crop_box, shapes, alpha=alpha, cmap=cmap),
+        features={name: render_feature_grid(a, stage=name, top_n=top_n) for name, a in r.stages.items()},
+        block=render_block_maps(r.block_maps) if r.block_maps is not None else None,
+    )

@@ -1,0 +1,48 @@
+"""Independent references the tests compare the package against (no code shared with it)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+from torchvision.models.resnet import Bottleneck
+
+
+def hooks_left(module: nn.Module) -> list[str]:
+    """Names of submodules that still carry any hook."""
+    left = []
+    for name, sub in module.named_modules():
+        for attr in ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks"):
+            if getattr(sub, attr, None):
+                left.append(f"{name or '<root>'}.{attr}")
+    return left
+
+
+@torch.no_grad()
+def walk_blocks(model: nn.Module, x: torch.Tensor) -> dict[tuple[str, int], dict[str, torch.Tensor]]:
+    """A hook-free, in-place-free walk of a torchvision ResNet, block by block.
+
+    For each block: identity (x or downsample(x)), residual F(x), pre (F(x) + identity, before
+    the final ReLU) and out (the block's output).
+    """
+    h = torch.relu(model.bn1(model.conv1(x)))
+    h = model.maxpool(h)
+    blocks = {}
+    for stage in ("layer1", "layer2", "layer3", "layer4"):
+        for i, blk in enumerate(getattr(model, stage)):
+            identity = blk.downsample(h) if blk.downsample is not None else h
+            f = torch.relu(blk.bn1(blk.conv1(h)))
+            if isinstance(blk, Bottleneck):
+                f = torch.relu(blk.bn2(blk.conv2(f)))
+                f = blk.bn3(blk.conv3(f))
+            else:
+                f = blk.bn2(blk.conv2(f))
+            pre = f + identity
+            h = torch.relu(pre)
+            blocks[(stage, i)] = {"identity": identity, "residual": f, "pre": pre, "out": h}
+    return blocks
+
+
+def correlation(a: np.ndarray, b: np.ndarray) -> float:
+    a, b = a.ravel().astype(np.float64), b.ravel().astype(np.float64)
+    return float(np.corrcoef(a, b)[0, 1])

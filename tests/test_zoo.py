@@ -1,0 +1,185 @@
+"""load_model: builders, weights sources (offline), devices, the cache and downloads."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from urllib.error import URLError
+
+import pytest
+import torch
+import torchvision
+
+from resnet_demo import DEPTHS, DeviceUnavailableError, WeightsUnavailableError, load_model
+from resnet_demo import zoo
+
+BLOCKS_PER_STAGE = {18: [2, 2, 2, 2], 34: [3, 4, 6, 3], 50: [3, 4, 6, 3], 101: [3, 4, 23, 3], 152: [3, 8, 36, 3]}
+RESIZE = {18: 256, 34: 256, 50: 232, 101: 232, 152: 232}  # torchvision's DEFAULT weights' transforms
+
+
+@pytest.mark.parametrize("depth", DEPTHS)
+def test_every_depth_builds_with_random_weights(random_model, depth):
+    m = random_model(depth)
+    assert m.depth == depth and not m.pretrained and m.weights == "random"
+    assert m.device == torch.device("cpu")
+    assert not m.module.training
+    assert not any(p.requires_grad for p in m.module.parameters())
+    assert [len(getattr(m.module, f"layer{i}")) for i in range(1, 5)] == BLOCKS_PER_STAGE[depth]
+    assert len(m.categories) == 1000 and m.categories[281] == "tabby"
+    assert m.transform.resize_size == [RESIZE[depth]] and m.transform.crop_size == [224]
+    assert m.num_params == torchvision.models.get_model_weights(f"resnet{depth}").DEFAULT.meta["num_params"]
+
+
+def test_random_weights_are_the_same_in_every_load():
+    zoo.MODEL_CACHE.clear()
+    a = load_model(18, weights="random", device="cpu")
+    zoo.MODEL_CACHE.clear()
+    b = load_model(18, weights="random", device="cpu")
+    assert a is not b
+    assert all(torch.equal(p, q) for p, q in zip(a.module.state_dict().values(), b.module.state_dict().values()))
+
+
+@pytest.mark.parametrize("bad", [0, 20, 51, "resnet50", 50.5])
+def test_unknown_depth_names_the_allowed_values(bad):
+    with pytest.raises((ValueError, TypeError), match="18, 34, 50, 101, 152"):
+        load_model(bad, weights="random")
+
+
+def test_devices():
+    assert zoo.resolve_device("cpu") == torch.device("cpu")
+    assert zoo.resolve_device("auto").type in ("cuda", "mps", "cpu")
+    with pytest.raises(ValueError, match="'auto', 'cpu'"):
+        zoo.resolve_device("tpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(DeviceUnavailableError, match="--device auto"):
+            load_model(18, weights="random", device="cuda")
+
+
+def test_cache_reuses_and_evicts():
+    cache = zoo.ModelCache(maxsize=2)
+    loads = []
+
+    def loader(key):
+        def load():
+            loads.append(key)
+            return object()
+
+        return load
+
+    a = cache.get("a", loader("a"))
+    assert cache.get("a", loader("a")) is a
+    cache.get("b", loader("b"))
+    cache.get("a", loader("a"))  # a is now the most recent
+    cache.get("c", loader("c"))  # evicts b
+    assert cache.keys() == ["a", "c"] and loads == ["a", "b", "c"]
+    assert load_model(18, weights="random", device="cpu") is load_model(18, weights="random", device="cpu")
+
+
+def _save_fake_imagenet(depth: int, seed: int = 1) -> dict[str, torch.Tensor]:
+    """A state_dict written where torchvision looks for its DEFAULT weights (no network needed)."""
+    torch.manual_seed(seed)
+    state = torchvision.models.get_model(f"resnet{depth}", weights=None).state_dict()
+    path = zoo.checkpoint_path(depth)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(state, path)
+    return state
+
+
+@pytest.mark.parametrize("depth", DEPTHS)
+def test_imagenet_weights_load_offline_through_torchvisions_cache(depth, photo):
+    zoo.MODEL_CACHE.clear()
+    state = _save_fake_imagenet(depth)
+    try:
+        m = load_model(depth, weights="imagenet", device="cpu")
+        assert m.pretrained and m.weights == str(torchvision.models.get_model_weights(f"resnet{depth}").DEFAULT)
+        assert zoo.checkpoint_path(depth).name in torchvision.models.get_model_weights(f"resnet{depth}").DEFAULT.url
+        for key, value in m.module.state_dict().items():
+            assert torch.equal(value, state[key]), key
+        # torchvision's own builder reads the same file and computes the same logits
+        reference = torchvision.models.get_model(f"resnet{depth}", weights="DEFAULT").eval()  # file in TORCH_HOME
+        x = m.transform(photo).unsqueeze(0)
+        with torch.inference_mode():
+            torch.testing.assert_close(m.module(x), reference(x))
+    finally:
+        zoo.checkpoint_path(depth).unlink()
+        zoo.MODEL_CACHE.clear()
+
+
+def test_missing_weights_offline_say_how_to_fix_it():
+    zoo.MODEL_CACHE.clear()
+    assert not zoo.checkpoint_path(34).exists()
+    with pytest.raises(WeightsUnavailableError) as info:
+        load_model(34, weights="imagenet", device="cpu")
+    message = str(info.value)
+    assert "python -m resnet_demo download --depth 34" in message
+    assert "--weights random" in message and "--weights PATH" in message
+    assert not zoo.checkpoint_path(34).exists()
+    assert not list(zoo.checkpoint_path(34).parent.glob("*.partial"))
+
+
+def test_damaged_cached_weights_are_reported():
+    zoo.MODEL_CACHE.clear()
+    path = zoo.checkpoint_path(18)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"not a checkpoint")
+    try:
+        with pytest.raises(WeightsUnavailableError, match="could not be read.*Delete it"):
+            load_model(18, weights="imagenet", device="cpu")
+    finally:
+        path.unlink()
+
+
+def test_weights_from_a_path(tmp_path, photo):
+    zoo.MODEL_CACHE.clear()
+    torch.manual_seed(3)
+    state = torchvision.models.resnet18().state_dict()
+    path = tmp_path / "mine.pt"
+    torch.save({"state_dict": state, "epoch": 3}, path)  # a training checkpoint wrapper works too
+    m = load_model(18, weights=path, device="cpu")
+    assert m.pretrained and m.weights == str(path)
+    assert torch.equal(m.module.fc.weight, state["fc.weight"])
+    with pytest.raises(WeightsUnavailableError, match="do not fit ResNet-50"):
+        load_model(50, weights=path, device="cpu")
+    with pytest.raises(WeightsUnavailableError, match="No weights file"):
+        load_model(18, weights=tmp_path / "missing.pt", device="cpu")
+    (tmp_path / "junk.pt").write_text("hello")
+    with pytest.raises(WeightsUnavailableError, match="not a PyTorch state_dict"):
+        load_model(18, weights=tmp_path / "junk.pt", device="cpu")
+
+
+class _FakeResponse(io.BytesIO):
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self.headers = {"Content-Length": str(len(data))}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def test_download_checks_the_hash_and_reports_progress(tmp_path, monkeypatch):
+    payload = bytes(range(256)) * 1024  # 256 KiB: several chunks
+    digest = hashlib.sha256(payload).hexdigest()
+    monkeypatch.setattr(zoo, "urlopen", lambda request, timeout: _FakeResponse(payload))
+    seen = []
+    dst = tmp_path / f"model-{digest[:8]}.pth"
+    zoo.download("https://example.invalid/x.pth", dst, progress=lambda f, msg: seen.append((f, msg)))
+    assert dst.read_bytes() == payload
+    assert seen[-1][0] == pytest.approx(1.0) and all(a[0] <= b[0] for a, b in zip(seen, seen[1:]))
+    assert "Downloading" in seen[0][1]
+
+    bad = tmp_path / "model-00000000.pth"
+    with pytest.raises(ValueError, match="corrupt"):
+        zoo.download("https://example.invalid/x.pth", bad)
+    assert not bad.exists() and not list(tmp_path.glob("*.partial"))
+
+
+def test_fetch_weights_turns_network_errors_into_advice(monkeypatch):
+    def refuse(request, timeout):
+        raise URLError("no route to host")
+
+    monkeypatch.setattr(zoo, "urlopen", refuse)
+    with pytest.raises(WeightsUnavailableError, match="no route to host"):
+        zoo.fetch_weights(101)
