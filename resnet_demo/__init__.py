@@ -11,7 +11,7 @@ from . import zerogpu  # noqa: F401  (first: on ZeroGPU `spaces` must be importe
 from .cams import METHODS
 from .capture import CAM_STAGES, STAGES
 from .errors import DemoError, DeviceUnavailableError, ImageError, ResourceExhaustedError, WeightsUnavailableError
-from .explain import BlockMaps, BlockStat, Explanation, Prediction, explain
+from .explanation import BlockMaps, BlockStat, Explanation, Prediction, explain
 from .images import open_image, prepare_image
 from .zoo import DEPTHS, LoadedModel, fetch_weights, load_model
 
