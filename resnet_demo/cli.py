@@ -64,7 +64,7 @@ def _print_progress(fraction: float, message: str) -> None:
 
 
 def _explain(args: argparse.Namespace) -> None:
-    from .explain import explain  # imported here so `download` starts faster
+    from .explanation import explain  # imported here so `download` starts faster
     from .export import write_outputs
 
     model = load_model(args.depth, weights=args.weights, device=args.device, progress=_print_progress)

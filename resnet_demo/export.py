@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .explain import Explanation
+from .explanation import Explanation
 from .render import Panels, render_panels
 
 

@@ -20,7 +20,7 @@ import matplotlib
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from .explain import BlockMaps, Explanation
+from .explanation import BlockMaps, Explanation
 
 CAM_COLORMAP = "jet"  # the convention of CAM papers, and readable on a projector
 FEATURE_COLORMAP = "viridis"
@@ -58,7 +58,7 @@ def _normalise(values: np.ndarray) -> np.ndarray:
 
 def _resize_float(values: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Bilinear resize of an (H, W) float array to `size` = (width, height)."""
-    return np.asarray(Image.fromarray(values.astype(np.float32), mode="F").resize(size, Image.BILINEAR))
+    return np.asarray(Image.fromarray(values.astype(np.float32)).resize(size, Image.BILINEAR))
 
 
 def crop_photo(photo: Image.Image, box: tuple[float, float, float, float], max_side: int) -> Image.Image:

@@ -1,0 +1,69 @@
+"""The command line: files written, and one readable line (no traceback) for bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from resnet_demo.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_explain_writes_json_npz_and_panels(tmp_path, photo_path, capsys):
+    code = main(
+        ["explain", str(photo_path), "--depth", "18", "--weights", "random", "--device", "cpu",
+         "--all-stages", "--block", "layer2.0", "--target", "tabby", "--out", str(tmp_path)]
+    )
+    assert code == 0
+    out = capsys.readouterr()
+    assert "untrained" in out.err and "wrote" in out.out
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert result["depth"] == 18 and result["device"] == "cpu" and result["pretrained"] is False
+    assert result["target"] == {"index": 281, "label": "tabby"} and len(result["predictions"]) == 5
+    assert result["stage_shapes"]["layer1"] == [64, 56, 56] and result["stage_shapes"]["layer4"] == [512, 7, 7]
+    assert len(result["blocks"]) == 8 and {"ratio", "f_norm", "identity_norm"} <= set(result["blocks"][0])
+    assert len(result["crop_box"]) == 4 and "total" in result["timings_ms"]
+    arrays = np.load(tmp_path / "arrays.npz")
+    assert arrays["stage/layer2"].shape == (128, 28, 28) and arrays["cam/layer1"].shape == (224, 224)
+    assert arrays["block/layer2.0/residual"].shape == (128, 28, 28)
+    for name in ("overlay.png", "cam_strip.png", "features_stem.png", "features_layer4.png", "block.png"):
+        assert (tmp_path / name).stat().st_size > 1000
+
+
+def test_bad_inputs_exit_non_zero_with_one_line(tmp_path, capsys):
+    not_image = tmp_path / "notes.jpg"
+    not_image.write_text("just text")
+    cases = [
+        (["explain", str(not_image), "--weights", "random", "--out", str(tmp_path)], "not an image"),
+        (["explain", str(tmp_path / "missing.png"), "--weights", "random", "--out", str(tmp_path)], "No such file"),
+        (["explain", str(ROOT / "assets" / "cat.jpg"), "--depth", "18", "--out", str(tmp_path)],
+         "download --depth 18"),  # offline: the ImageNet weights cannot be fetched
+        (["explain", str(ROOT / "assets" / "cat.jpg"), "--weights", "random", "--target", "unicorn",
+          "--out", str(tmp_path)], "no ImageNet class"),
+    ]
+    for argv, message in cases:
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err[-1].startswith("error: ") and message in err[-1], err
+        assert "Traceback" not in "\n".join(err)
+
+
+def test_module_entry_point_runs_without_traceback(tmp_path):
+    bad = tmp_path / "empty.png"
+    bad.write_bytes(b"")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "resnet_demo", "explain", str(bad), "--weights", "random", "--out", str(tmp_path)],
+        capture_output=True, text=True, env=env, timeout=300,
+    )
+    assert proc.returncode == 2 and proc.stderr.strip() == "error: The file is empty. Please upload a photo as " \
+        "JPEG, PNG, WebP, GIF, BMP or TIFF."
+    help_text = subprocess.run([sys.executable, "-m", "resnet_demo", "--help"], capture_output=True, text=True,
+                               env=env, timeout=300).stdout
+    assert "explain" in help_text and "download" in help_text
