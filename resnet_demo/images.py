@@ -102,8 +102,9 @@ def _check_size(size: tuple[int, int]) -> None:
 
 
 def prepare_image(source: ImageSource) -> Image.Image:
-    """Return an upright RGB copy of `source` (PIL image, path, bytes or stream), checked for size.
+    """Return an upright RGB version of `source` (PIL image, path, bytes or stream), size-checked.
 
+    An image that is already upright RGB is returned as is (no copy: photos can be large).
     Raises `ImageError` for anything the user should fix (unreadable, damaged, too small,
     too large) and `TypeError` for a wrong argument type.
     """
@@ -117,19 +118,24 @@ def prepare_image(source: ImageSource) -> Image.Image:
         raise ImageError(_too_large_message(exc)) from exc
     except (OSError, ValueError, SyntaxError) as exc:  # PIL's errors for truncated or corrupt data
         raise ImageError("The image file is damaged or incomplete and could not be decoded. Please upload it again.") from exc
-    try:
-        upright = ImageOps.exif_transpose(image)
-    except Exception:  # malformed EXIF must not cost the user their photo: keep it as stored
-        upright = image
-    rgb = _to_rgb(upright if upright is not None else image)
+    image = _upright(image)
+    rgb = image if image.mode == "RGB" else _to_rgb(image)
     _check_size(rgb.size)
     return rgb
 
 
+def _upright(image: Image.Image) -> Image.Image:
+    """Apply the EXIF orientation tag (phones store photos sideways and set this tag)."""
+    try:
+        if image.getexif().get(0x0112, 1) == 1:
+            return image
+        return ImageOps.exif_transpose(image)
+    except Exception:  # malformed EXIF must not cost the user their photo: keep it as stored
+        return image
+
+
 def _to_rgb(image: Image.Image) -> Image.Image:
     mode = image.mode
-    if mode == "RGB":
-        return image.copy()
     if mode in ("I", "I;16", "I;16L", "I;16B", "I;16N", "F"):
         return Image.fromarray(_to_uint8(np.asarray(image), mode)).convert("RGB")
     has_alpha = mode in ("RGBA", "LA", "PA", "RGBa", "La") or (mode == "P" and "transparency" in image.info)

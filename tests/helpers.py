@@ -46,3 +46,37 @@ def walk_blocks(model: nn.Module, x: torch.Tensor) -> dict[tuple[str, int], dict
 def correlation(a: np.ndarray, b: np.ndarray) -> float:
     a, b = a.ravel().astype(np.float64), b.ravel().astype(np.float64)
     return float(np.corrcoef(a, b)[0, 1])
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def save_fake_imagenet_weights(depth: int, seed: int = 1):
+    """Write a state_dict where torchvision looks for its DEFAULT weights (in $TORCH_HOME): offline 'ImageNet'."""
+    import torchvision
+
+    from resnet_demo import zoo
+
+    torch.manual_seed(seed)
+    state = torchvision.models.get_model(f"resnet{depth}", weights=None).state_dict()
+    path = zoo.checkpoint_path(depth)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(state, path)
+    return path
+
+
+def launch_app(service, **launch):
+    """Launch the real app on a free localhost port in this process; returns (demo, url)."""
+    from resnet_demo.ui import build_app
+
+    demo, options = build_app(service, concurrency=2)
+    demo.queue(max_size=50, default_concurrency_limit=2)
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                max_file_size="25mb", **options, **launch)
+    return demo, f"http://127.0.0.1:{port}/"

@@ -10,6 +10,7 @@ import pytest
 import torch
 import torchvision
 
+from helpers import save_fake_imagenet_weights
 from resnet_demo import DEPTHS, DeviceUnavailableError, WeightsUnavailableError, load_model
 from resnet_demo import zoo
 
@@ -75,20 +76,11 @@ def test_cache_reuses_and_evicts():
     assert load_model(18, weights="random", device="cpu") is load_model(18, weights="random", device="cpu")
 
 
-def _save_fake_imagenet(depth: int, seed: int = 1) -> dict[str, torch.Tensor]:
-    """A state_dict written where torchvision looks for its DEFAULT weights (no network needed)."""
-    torch.manual_seed(seed)
-    state = torchvision.models.get_model(f"resnet{depth}", weights=None).state_dict()
-    path = zoo.checkpoint_path(depth)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(state, path)
-    return state
-
-
 @pytest.mark.parametrize("depth", DEPTHS)
 def test_imagenet_weights_load_offline_through_torchvisions_cache(depth, photo):
     zoo.MODEL_CACHE.clear()
-    state = _save_fake_imagenet(depth)
+    save_fake_imagenet_weights(depth)
+    state = torch.load(zoo.checkpoint_path(depth), weights_only=True)
     try:
         m = load_model(depth, weights="imagenet", device="cpu")
         assert m.pretrained and m.weights == str(torchvision.models.get_model_weights(f"resnet{depth}").DEFAULT)

@@ -1,0 +1,100 @@
+"""The page: controls on the left, what the network sees on the right, a tab per lesson.
+
+Wiring rules: changing the photo, depth, method, stage, class, top-k or the all-stages box runs
+the model (one public event, `/explain`); changing the opacity only redraws (private event);
+clicking a prediction makes it the class to explain. Every label goes through Gradio's I18n.
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from ..cams import METHODS
+from ..capture import CAM_STAGES
+from ..service import EXAMPLE_PHOTOS, Service
+from ..zoo import DEPTHS
+from .components import ClassPicker, PhotoInput
+from .handlers import STAGE_TABS, Handlers, target_choices
+from .strings import TABLES
+
+CSS = """
+.untrained-banner { background: #fdecea; border: 3px solid #c0392b; border-radius: 8px; padding: 10px 16px; }
+.untrained-banner p { font-size: 1.1em; color: #7b1d12; }
+#status { font-size: 0.95em; }
+#overlay img { width: 100%; height: 100%; object-fit: contain; }
+"""
+
+# Local font stacks only: a classroom LAN or an offline laptop cannot reach Google Fonts.
+THEME = gr.themes.Soft(
+    font=["system-ui", "Segoe UI", "Noto Sans", "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "sans-serif"],
+    font_mono=["ui-monospace", "Menlo", "Consolas", "monospace"],
+)
+
+
+def build_app(service: Service, *, concurrency: int = 1) -> tuple[gr.Blocks, dict]:
+    """The Gradio Blocks of the whole app and the keyword arguments its `launch()` needs."""
+    i18n = gr.I18n(**TABLES)
+    t = i18n  # t("key") marks a label for translation in the browser
+    h = Handlers(service)
+
+    with gr.Blocks(title="ResNet Explorer", delete_cache=(1800, 3600)) as demo:
+        gr.Markdown(f"# {t('title')}")  # one translated key per string: the browser swaps one marker
+        gr.Markdown(t("tagline"))
+        banner = gr.Markdown(visible=False, label="banner", elem_classes="untrained-banner", elem_id="banner")
+        state = gr.State()
+        with gr.Tabs():
+            with gr.Tab(t("tab_explain"), id="explain"):
+                with gr.Row():
+                    with gr.Column(scale=2, min_width=320):
+                        image = PhotoInput(type="filepath", label=t("photo"), sources=["upload", "webcam", "clipboard"], height=300,
+                                           elem_id="photo")
+                        gr.Examples([[str(p)] for p in EXAMPLE_PHOTOS], inputs=[image], label=t("examples"))
+                        depth = gr.Radio([(f"ResNet-{d}", d) for d in DEPTHS], value=50, label=t("depth"),
+                                         elem_id="depth")
+                        method = gr.Dropdown([(m.title, name) for name, m in METHODS.items()], value="gradcam",
+                                             label=t("method"), info=t("method_info"))
+                        stage = gr.Radio(list(CAM_STAGES), value="layer4", label=t("stage"), info=t("stage_info"))
+                        target = ClassPicker(choices=target_choices(h.labels, t("top1")), value="", label=t("target"),
+                                             info=t("target_info"), allow_custom_value=True, filterable=True)
+                        top_k = gr.Slider(1, 10, value=5, step=1, label=t("top_k"))
+                        opacity = gr.Slider(0.0, 1.0, value=0.5, step=0.05, label=t("opacity"))
+                        all_stages = gr.Checkbox(value=True, label=t("all_stages"))
+                    with gr.Column(scale=3, min_width=360):
+                        predictions = gr.Label(num_top_classes=10, label=t("predictions"), elem_id="predictions")
+                        overlay = gr.Image(type="pil", format="png", label=t("overlay"), elem_id="overlay",
+                                           interactive=False, buttons=["download", "fullscreen"], height=420)
+                        gr.Markdown(f"### {t('cam_strip')}")
+                        strip = gr.Image(type="pil", format="png", label="cam_strip", show_label=False,
+                                         interactive=False, buttons=["download", "fullscreen"])
+                        gr.Markdown(f"### {t('feature_maps')}")
+                        gr.Markdown(t("stage_note"))
+                        grids = []
+                        with gr.Tabs():
+                            for name in STAGE_TABS:
+                                with gr.Tab(name):
+                                    grids.append(gr.Image(type="pil", format="png", label=f"features_{name}", show_label=False,
+                                                          interactive=False, buttons=["download", "fullscreen"]))
+                        status = gr.Markdown(t("status_idle"), label="status", elem_id="status")
+                        files = gr.File(label=t("downloads"), file_count="multiple", interactive=False)
+                        npz = gr.Button(t("export_npz"), size="sm")
+
+        outputs = [predictions, overlay, strip, *grids, status, banner, files, state]
+        gr.on(
+            triggers=[image.change, depth.change, method.change, stage.change, target.change, top_k.release,
+                      all_stages.change],
+            fn=h.explain,
+            inputs=[image, depth, method, stage, target, top_k, opacity, all_stages],
+            outputs=outputs,
+            api_name="explain",
+            trigger_mode="always_last",
+            concurrency_limit=concurrency,
+            concurrency_id="model",
+        )
+        opacity.release(h.rerender, [state, opacity], [overlay, strip], api_visibility="private",
+                        trigger_mode="always_last")
+        predictions.select(h.pick_prediction, None, target, api_visibility="private")
+        npz.click(h.export_npz, state, files, api_visibility="private")
+        demo.load(h.banner_on_load, None, banner, api_visibility="private")
+
+    launch_options = {"i18n": i18n, "css": CSS, "theme": THEME}
+    return demo, launch_options

@@ -1,0 +1,149 @@
+"""Every word the web app shows, in English and 简体中文.
+
+Static labels go to the browser through Gradio's I18n (the browser's language picks the table;
+Gradio's settings menu can switch it). Text a handler builds at run time (status line, error
+messages) uses `say`, with the language taken from the request's Accept-Language header.
+ImageNet class names stay in English.
+"""
+
+from __future__ import annotations
+
+EN: dict[str, str] = {
+    # page
+    "title": "ResNet Explorer",
+    "tagline": "Pick a depth, upload a photo, and see what a real residual network sees: its predictions, "
+    "where it looks (Grad-CAM) and the feature maps of every stage.",
+    "tab_explain": "Explain a photo",
+    "tab_residual": "Residual learning",
+    "tab_compare": "Compare depths",
+    "tab_gradients": "Gradient flow",
+    "tab_architecture": "Architecture",
+    # inputs
+    "photo": "Photo (upload, webcam or paste)",
+    "examples": "Example photos (public domain, see assets/README.md)",
+    "depth": "Depth",
+    "method": "CAM method",
+    "method_info": "Score-CAM runs the network once per channel: slow, especially on a CPU.",
+    "stage": "Stage to explain",
+    "stage_info": "layer4 is coarse but most about the class; layer1 is sharp but about edges and texture.",
+    "target": "Class to explain",
+    "target_info": "Top-1 by default. Search all 1000 ImageNet classes, or click a prediction.",
+    "top1": "Top-1 prediction",
+    "top_k": "Predictions to show",
+    "opacity": "Heat-map opacity",
+    "all_stages": "CAM at every stage (layer1 → layer4)",
+    # outputs
+    "predictions": "Predictions (click one to explain it)",
+    "overlay": "Where the network looks: the CAM over the centre crop the model actually saw",
+    "cam_strip": "The same class explained at each stage",
+    "feature_maps": "Feature maps captured by forward hooks",
+    "stage_note": "Each tile is one channel (its index in the corner), scaled to its own range; "
+    "the strongest channels by mean activation are shown. Resolution halves and channels grow from stage to stage.",
+    "downloads": "Downloads (overlay PNG, result JSON; feature maps as NPZ on request)",
+    "export_npz": "Prepare feature maps (NPZ)",
+    "status_idle": "Upload a photo or click an example to start.",
+    # status line pieces
+    "device": "Device",
+    "weights": "Weights",
+    "weights_imagenet": "ImageNet (trained)",
+    "weights_random": "random (UNTRAINED)",
+    "weights_file": "file",
+    "total": "total",
+    "crop_note": "The model sees only the centre square of the photo (resize, then crop); the overlay shows that square.",
+    # banner
+    "banner_untrained": "⚠️ **This network is UNTRAINED (random weights)**: its predictions and heat maps mean nothing. "
+    "ImageNet weights for {depths} could not be loaded (no internet and no cached file). "
+    "To fix: run `python -m resnet_demo download` on a machine with internet (or copy the files into "
+    "`$TORCH_HOME/hub/checkpoints/`), or start the app with `--weights PATH`.",
+    "banner_random": "⚠️ **This network is UNTRAINED**: the app was started with `--weights random`, "
+    "so predictions and heat maps mean nothing. Start it without that flag to use ImageNet weights.",
+    # errors
+    "err_image": "This photo cannot be used.",
+    "err_weights": "The network's weights could not be loaded.",
+    "err_memory": "The server ran out of memory for this request.",
+    "err_value": "That setting is not valid.",
+    "err_unexpected": "Something went wrong on the server ({kind}). Please try again; if it keeps happening, tell your teacher.",
+    "err_no_photo": "Please upload a photo first.",
+    "err_target": "No ImageNet class matches {text!r}. Pick one from the list, or give its index (0-999).",
+}
+
+ZH: dict[str, str] = {
+    "title": "ResNet 探索器",
+    "tagline": "选择网络深度，上传一张照片，看看真实的残差网络看到了什么：它的预测、它关注的区域（Grad-CAM）以及每个阶段的特征图。",
+    "tab_explain": "解释一张照片",
+    "tab_residual": "残差学习",
+    "tab_compare": "比较不同深度",
+    "tab_gradients": "梯度流",
+    "tab_architecture": "网络结构",
+    "photo": "照片（上传、摄像头或粘贴）",
+    "examples": "示例照片（公有领域，见 assets/README.md）",
+    "depth": "网络深度",
+    "method": "CAM 方法",
+    "method_info": "Score-CAM 对每个通道都要运行一次网络：很慢，在 CPU 上尤其如此。",
+    "stage": "要解释的阶段",
+    "stage_info": "layer4 分辨率低但最关乎类别；layer1 更清晰，但主要反映边缘和纹理。",
+    "target": "要解释的类别",
+    "target_info": "默认为 Top-1。可在全部 1000 个 ImageNet 类别中搜索，或点击一个预测结果。",
+    "top1": "Top-1 预测",
+    "top_k": "显示的预测数",
+    "opacity": "热力图不透明度",
+    "all_stages": "在每个阶段计算 CAM（layer1 → layer4）",
+    "predictions": "预测结果（点击某一项即可解释该类别）",
+    "overlay": "网络在看哪里：叠加在模型实际看到的中心裁剪区域上的 CAM",
+    "cam_strip": "同一类别在各个阶段的解释",
+    "feature_maps": "由前向钩子（forward hook）捕获的特征图",
+    "stage_note": "每个小图是一个通道（角上是通道编号），按各自的数值范围归一化；显示的是平均激活最强的通道。"
+    "从一个阶段到下一个阶段，分辨率减半，通道数增加。",
+    "downloads": "下载（叠加图 PNG、结果 JSON；特征图 NPZ 按需生成）",
+    "export_npz": "生成特征图文件（NPZ）",
+    "status_idle": "上传一张照片或点击示例即可开始。",
+    "device": "设备",
+    "weights": "权重",
+    "weights_imagenet": "ImageNet（已训练）",
+    "weights_random": "随机（未训练）",
+    "weights_file": "文件",
+    "total": "总计",
+    "crop_note": "模型只看到照片中心的正方形区域（先缩放再裁剪）；叠加图显示的就是这块区域。",
+    "banner_untrained": "⚠️ **该网络未经训练（随机权重）**：它的预测和热力图没有意义。"
+    "无法加载 {depths} 的 ImageNet 权重（没有网络，也没有缓存文件）。"
+    "解决方法：在联网的机器上运行 `python -m resnet_demo download`（或把权重文件复制到 "
+    "`$TORCH_HOME/hub/checkpoints/`），或用 `--weights PATH` 启动应用。",
+    "banner_random": "⚠️ **该网络未经训练**：应用以 `--weights random` 启动，预测和热力图没有意义。"
+    "去掉该参数重新启动即可使用 ImageNet 权重。",
+    "err_image": "这张照片无法使用。",
+    "err_weights": "无法加载网络权重。",
+    "err_memory": "服务器处理该请求时内存不足。",
+    "err_value": "该设置无效。",
+    "err_unexpected": "服务器出错了（{kind}）。请重试；如果反复出现，请告诉老师。",
+    "err_no_photo": "请先上传一张照片。",
+    "err_target": "没有与 {text!r} 匹配的 ImageNet 类别。请从列表中选择，或输入类别编号（0-999）。",
+}
+
+TABLES: dict[str, dict[str, str]] = {"en": EN, "zh-CN": ZH}
+
+
+def add_strings(en: dict[str, str], zh: dict[str, str]) -> None:
+    """Register more strings (the teaching views keep theirs beside their code)."""
+    if set(en) != set(zh):
+        raise ValueError(f"keys missing in one language: {sorted(set(en) ^ set(zh))}")
+    if set(en) & set(EN):
+        raise ValueError(f"keys already defined: {sorted(set(en) & set(EN))}")
+    EN.update(en)
+    ZH.update(zh)
+
+
+def language(accept_language: str | None) -> str:
+    """'zh-CN' when the browser prefers Chinese, else 'en'."""
+    for part in (accept_language or "").split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("zh"):
+            return "zh-CN"
+        if tag.startswith("en"):
+            return "en"
+    return "en"
+
+
+def say(key: str, lang: str = "en", **values: object) -> str:
+    """The string `key` in `lang` (falling back to English), formatted with `values`."""
+    text = TABLES.get(lang, EN).get(key) or EN[key]
+    return text.format(**values) if values else text

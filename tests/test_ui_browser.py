@@ -1,0 +1,85 @@
+"""A real browser (Debian's Chromium, driven by Playwright) uses the app like a student would.
+
+Needs /usr/bin/chromium (`apt-get install -y chromium`). Without it these tests are skipped,
+except under .ci/run, which installs it and sets RESNET_DEMO_REQUIRE_BROWSER=1 so they must run.
+Playwright's own browser download is not used. Screenshots land in $RESNET_DEMO_SCREENSHOTS or the test's tmp dir.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from helpers import launch_app
+from resnet_demo import zoo
+from resnet_demo.service import AppConfig, Service
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("RESNET_DEMO_CHROMIUM", "/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    zoo.MODEL_CACHE.clear()
+    service = Service(AppConfig(weights="imagenet", device="cpu"))  # offline: untrained, with the banner
+    service.start()
+    demo, url = launch_app(service)
+    try:
+        yield url
+    finally:
+        demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        message = f"Chromium not found at {CHROMIUM}: apt-get install -y chromium"
+        if os.environ.get("RESNET_DEMO_REQUIRE_BROWSER"):  # set by .ci/run: there it must run
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    folder = Path(os.environ.get("RESNET_DEMO_SCREENSHOTS", tmp_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_upload_predict_switch_depth(browser, app_url, photo_path, shots):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    page.goto(app_url, wait_until="domcontentloaded")
+    assert "UNTRAINED" in page.locator("#banner").inner_text(timeout=30_000)  # offline: unmissable warning
+    page.locator("#photo input[type=file]").set_input_files(str(photo_path))
+    status = page.locator("#status")
+    status.get_by_text("ResNet-50").wait_for(timeout=120_000)
+    assert page.locator("#predictions").get_by_text("(").first.is_visible()
+    assert page.locator("#overlay img").first.get_attribute("src")
+    page.locator("#depth").get_by_text("ResNet-18", exact=True).click()
+    status.get_by_text("ResNet-18").wait_for(timeout=120_000)
+    page.screenshot(path=str(shots / "explain_resnet18.png"), full_page=True)
+    page.close()
+
+
+def test_chinese_ui_renders(browser, app_url, shots):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(app_url, wait_until="domcontentloaded")
+    page.get_by_text("解释一张照片").first.wait_for(timeout=30_000)
+    assert page.get_by_text("网络深度").first.is_visible()
+    assert "未经训练" in page.locator("#banner").inner_text(timeout=30_000)
+    page.screenshot(path=str(shots / "explain_zh.png"), full_page=True)
+    context.close()

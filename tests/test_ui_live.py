@@ -1,0 +1,81 @@
+"""The real app on a localhost port, called through gradio_client like any API user would."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from gradio_client import Client, handle_file
+from PIL import Image
+
+from helpers import launch_app, save_fake_imagenet_weights
+from resnet_demo import zoo
+from resnet_demo.service import AppConfig, Service
+
+pytestmark = pytest.mark.live
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    """ResNet-18 has (locally written) ImageNet weights; other depths have none and no network."""
+    zoo.MODEL_CACHE.clear()
+    path = save_fake_imagenet_weights(18)
+    service = Service(AppConfig(weights="imagenet", device="cpu"))
+    service.start()
+    demo, url = launch_app(service)
+    try:
+        yield url
+    finally:
+        demo.close()
+        path.unlink()
+        zoo.MODEL_CACHE.clear()
+
+
+@pytest.fixture(scope="module")
+def client(app_url):
+    return Client(app_url, verbose=False)
+
+
+def test_explain_endpoint_is_named_and_documented(client):
+    api = client.view_api(return_format="dict", print_info=False)
+    assert list(api["named_endpoints"]) == ["/explain"]  # helper events are private
+    params = api["named_endpoints"]["/explain"]["parameters"]
+    names = [p["parameter_name"] for p in params]
+    assert names == ["image", "depth", "method", "stage", "target_class", "top_k", "opacity", "all_stages"]
+    assert [p["parameter_has_default"] for p in params] == [False] + [True] * 7
+    assert params[4]["type"] == {"type": "string", "description": params[4]["type"]["description"]}
+
+
+@pytest.mark.parametrize(("depth", "pretrained"), [(18, True), (34, False)])
+def test_two_depths_through_the_client(client, photo_path, depth, pretrained):
+    out = client.predict(image=handle_file(str(photo_path)), depth=depth, top_k=3, api_name="/explain")
+    label, overlay, strip, *grids, status, banner, files = out
+    assert len(label["confidences"]) == 3 and label["label"].endswith(")")
+    result = json.loads(open(files[1], encoding="utf-8").read())
+    left, top, right, bottom = (round(v) for v in result["crop_box"])
+    with Image.open(overlay) as img:
+        assert img.size == (right - left, bottom - top) == (263, 262)  # the photo's own crop, not 224 px
+    assert result["depth"] == depth and result["pretrained"] == pretrained
+    with Image.open(strip) as img:
+        assert img.width > 900
+    assert len(grids) == 5 and all(Image.open(g).width > 300 for g in grids)
+    assert f"ResNet-{depth}" in status
+    assert ("ImageNet (trained)" in status) == pretrained and ("UNTRAINED" in status) != pretrained
+    assert "ResNet-34" in banner["value"] and "ResNet-18" not in banner["value"]
+    assert [f.rsplit("/", 1)[1] for f in files] == ["overlay.png", "result.json"]
+
+
+def test_target_class_by_label(client, photo_path):
+    out = client.predict(image=handle_file(str(photo_path)), depth=18, target_class="tabby", all_stages=False,
+                         api_name="/explain")
+    assert "ResNet-18" in out[8]
+
+
+def test_bad_file_gets_a_readable_message_and_the_server_stays_up(client, tmp_path, photo_path):
+    bad = tmp_path / "homework.png"
+    bad.write_text("this is not a picture")
+    with pytest.raises(Exception) as info:
+        client.predict(image=handle_file(str(bad)), depth=18, api_name="/explain")
+    assert "This photo cannot be used" in str(info.value) and "not an image" in str(info.value)
+    out = client.predict(image=handle_file(str(photo_path)), depth=18, all_stages=False, api_name="/explain")
+    assert len(out[0]["confidences"]) == 5
