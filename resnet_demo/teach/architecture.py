@@ -1,0 +1,182 @@
+"""The stage table of a ResNet (stem, layer1..layer4, head), measured on the network itself.
+
+Nothing here is a table keyed by depth: block types come from the modules' classes, output
+shapes from one forward pass on a zero image, parameters from counting them and multiply-adds
+from `torch.utils.flop_counter.FlopCounterMode`. `architecture(depth)` runs that pass on a
+model built on PyTorch's meta device (shapes without storage: the architecture does not depend
+on weight values), so it allocates no weights, needs no download and takes well under a second.
+
+Multiply-adds count what FlopCounterMode counts: every convolution and the final fully connected
+layer (FLOPs / 2, one MAC = one multiply + one add). BatchNorm, ReLU, pooling and the residual
+additions are not counted; they are under 1% of the work. This is the convention of torchvision's
+published `meta["_ops"]` (ResNet-50: 4.089) and of the "FLOPs" in the ResNet paper; the figures
+agree to the last published digit for every depth.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import torch
+import torchvision
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+from ..capture import CAM_STAGES, STAGE_OUTPUT_MODULE
+from ..zoo import check_depth, default_weights
+
+COLUMNS: tuple[str, ...] = ("Stage", "Block type", "Blocks", "Output (C×H×W)", "Parameters")
+"""Column names of `Architecture.as_table()`."""
+ROW_PARTS: dict[str, tuple[str, ...]] = {
+    "stem": ("conv1", "bn1"),  # relu and maxpool have no parameters
+    **{stage: (stage,) for stage in CAM_STAGES},
+    "head": ("fc",),  # avgpool has no parameters
+}
+"""Which children of torchvision's ResNet make up each row, in forward order."""
+ROW_OUTPUT: dict[str, str] = {**STAGE_OUTPUT_MODULE, "head": "fc"}
+"""The child whose output is each row's output (the stem ends after the max-pool)."""
+
+
+@dataclass(frozen=True)
+class StageRow:
+    """One row of the stage table."""
+
+    stage: str  # "stem", "layer1".."layer4", "head"
+    block_type: str  # "BasicBlock" or "Bottleneck" (the modules' class); "" for stem and head
+    blocks: int  # residual blocks in the stage; 0 for stem and head
+    output_shape: tuple[int, int, int]  # (C, H, W) for one input image; head: (classes, 1, 1)
+    params: int
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """A ResNet's stage table and totals, for one square input image of `input_size` pixels."""
+
+    depth: int
+    rows: tuple[StageRow, ...]  # a tuple: cached values are shared, so they must not change
+    total_params: int
+    gmacs: float  # multiply-adds for one image, in billions (see the module docstring)
+    input_size: int = 224
+
+    @staticmethod
+    def header() -> list[str]:
+        return list(COLUMNS)
+
+    def as_table(self) -> list[list[str]]:
+        """The rows as strings, e.g. ["layer1", "Bottleneck", "3", "256×56×56", "216 k"]."""
+        return [
+            [
+                row.stage,
+                row.block_type or "—",
+                str(row.blocks) if row.blocks else "—",
+                "×".join(map(str, row.output_shape)),
+                format_count(row.params),
+            ]
+            for row in self.rows
+        ]
+
+    def summary(self) -> str:
+        """One line, e.g. "ResNet-50: 25.6 M parameters, 4.09 billion multiply-adds per 224×224 image"."""
+        size = f"{self.input_size}×{self.input_size}"
+        return (f"ResNet-{self.depth}: {format_count(self.total_params)} parameters, "
+                f"{self.gmacs:.2f} billion multiply-adds per {size} image")
+
+
+def format_count(n: int) -> str:
+    """A parameter count a student reads at a glance: 9.5 k, 1.2 M."""
+    for scale, suffix in ((1e6, " M"), (1e3, " k")):
+        if n >= scale:
+            value = n / scale
+            return f"{value:.1f}{suffix}" if value < 100 else f"{value:.0f}{suffix}"
+    return str(n)
+
+
+def _weighted_layers(module: nn.Module) -> int:
+    """Convolutions and linear layers on the main path: the "depth" of the network's name.
+
+    Projection shortcuts (`downsample`) are not counted, as in the paper: ResNet-50 has
+    1 stem conv + 16 blocks × 3 convs + 1 fc = 50.
+    """
+    return sum(
+        isinstance(m, (nn.Conv2d, nn.Linear)) for name, m in module.named_modules() if "downsample" not in name
+    )
+
+
+def describe_architecture(module: nn.Module, depth: int, *, input_size: int = 224) -> Architecture:
+    """Measure the stage table of a torchvision ResNet with one forward pass on a zero image.
+
+    The pass runs under `torch.inference_mode` in eval mode (so BatchNorm statistics are not
+    touched); train/eval flags are restored and every hook removed in `finally`. A module shared
+    between threads must be guarded by its `LoadedModel.lock`, as for `capture.Capture`: the
+    pass would otherwise run through other callers' hooks. Raises `ValueError` for an unknown
+    depth or one that does not match the module, `TypeError` if `module` is not a ResNet.
+    """
+    depth = check_depth(depth)
+    missing = [name for parts in ROW_PARTS.values() for name in parts if not hasattr(module, name)]
+    if not isinstance(module, nn.Module) or missing:
+        raise TypeError(f"module must be a torchvision ResNet; {type(module).__name__} lacks {missing}")
+    if (counted := _weighted_layers(module)) != depth:
+        raise ValueError(f"depth={depth} does not match the module, which has {counted} weighted layers")
+    if isinstance(input_size, bool) or not isinstance(input_size, int) or input_size < 32:
+        raise ValueError(f"input_size must be an int of at least 32 pixels; got {input_size!r}")
+
+    first = next(module.parameters())
+    x = torch.zeros(1, 3, input_size, input_size, device=first.device, dtype=first.dtype)  # (B, C, H, W)
+    shapes: dict[str, tuple[int, ...]] = {}
+
+    def record(row: str):
+        def hook(mod: nn.Module, args: object, output: torch.Tensor) -> None:
+            shapes[row] = tuple(output.shape[1:])  # drop the batch dimension
+
+        return hook
+
+    training = [m for m in module.modules() if m.training]
+    handles = []
+    try:
+        for m in training:
+            m.training = False
+        for row, child in ROW_OUTPUT.items():
+            handles.append(getattr(module, child).register_forward_hook(record(row)))
+        with torch.inference_mode(), FlopCounterMode(display=False) as counter:
+            module(x)
+    finally:
+        for handle in handles:
+            handle.remove()
+        for m in training:
+            m.training = True
+
+    rows = tuple(
+        StageRow(
+            stage=row,
+            block_type=", ".join(sorted({type(b).__name__ for b in getattr(module, row)})) if row in CAM_STAGES else "",
+            blocks=len(getattr(module, row)) if row in CAM_STAGES else 0,
+            output_shape=(shapes[row] + (1, 1))[:3],  # the head's (classes,) becomes (classes, 1, 1)
+            params=sum(p.numel() for name in parts for p in getattr(module, name).parameters()),
+        )
+        for row, parts in ROW_PARTS.items()
+    )
+    return Architecture(
+        depth=depth,
+        rows=rows,
+        total_params=sum(p.numel() for p in module.parameters()),
+        gmacs=counter.get_total_flops() / 2 / 1e9,
+        input_size=input_size,
+    )
+
+
+def architecture(depth: int) -> Architecture:
+    """The stage table of ResNet-`depth`, measured once on a meta-device model.
+
+    The input is the size its ImageNet weights' preprocessing crops to (224), the size
+    torchvision's published `meta["_ops"]` refers to.
+    """
+    return _architecture(check_depth(depth))
+
+
+@functools.cache
+def _architecture(depth: int) -> Architecture:
+    with torch.device("meta"):  # shapes and counts without allocating or initialising weights
+        module = torchvision.models.get_model(f"resnet{depth}", weights=None)
+    crop = default_weights(depth).transforms().crop_size[0]  # never hard-code 224
+    return describe_architecture(module, depth, input_size=crop)
