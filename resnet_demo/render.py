@@ -132,36 +132,80 @@ def top_channels(activation: np.ndarray, n: int) -> np.ndarray:
     return top[np.argsort(-means[top], kind="stable")]
 
 
+@dataclass(frozen=True)
+class GridLayout:
+    """Geometry of a feature-map grid, shared by the drawing and by click hit-testing."""
+
+    top_n: int = 16
+    columns: int = 8
+    cell: int = 96
+    pad: int = 4
+    title_h: int = 30
+
+    def origin(self, k: int) -> tuple[int, int]:
+        """Top-left pixel of tile `k`."""
+        return (self.pad + (k % self.columns) * (self.cell + self.pad),
+                self.title_h + self.pad + (k // self.columns) * (self.cell + self.pad))
+
+    def tile_at(self, x: float, y: float) -> int | None:
+        """Which tile contains pixel (x, y), or None for padding and the title."""
+        col, dx = divmod(x - self.pad, self.cell + self.pad)
+        row, dy = divmod(y - self.title_h - self.pad, self.cell + self.pad)
+        if col < 0 or row < 0 or col >= self.columns or dx >= self.cell or dy >= self.cell:
+            return None
+        k = int(row) * self.columns + int(col)
+        return k if k < self.top_n else None
+
+
+GRID = GridLayout()
+
+
 def render_feature_grid(
-    activation: np.ndarray,
-    *,
-    stage: str,
-    top_n: int = 16,
-    columns: int = 8,
-    cell: int = 96,
-    cmap: str = FEATURE_COLORMAP,
+    activation: np.ndarray, *, stage: str, layout: GridLayout = GRID, cmap: str = FEATURE_COLORMAP
 ) -> Image.Image:
-    """The `top_n` strongest channels of a (C, H, W) stage output as a labelled grid.
+    """The `layout.top_n` strongest channels of a (C, H, W) stage output as a labelled grid.
 
     Each channel is min-max scaled on its own (so weak and strong channels are both visible)
     and enlarged with nearest-neighbour sampling, so its true H×W resolution stays visible.
     """
     channels, height, width = activation.shape
-    chosen = top_channels(activation, top_n)
-    rows = -(-len(chosen) // columns)
-    cols = min(columns, len(chosen))
-    pad, title_h = 4, 30
-    grid = Image.new("RGB", (cols * (cell + pad) + pad, rows * (cell + pad) + pad + title_h), BACKGROUND)
+    chosen = top_channels(activation, layout.top_n)
+    rows = -(-len(chosen) // layout.columns)
+    cols = min(layout.columns, len(chosen))
+    size = (cols * (layout.cell + layout.pad) + layout.pad, rows * (layout.cell + layout.pad) + layout.pad + layout.title_h)
+    grid = Image.new("RGB", size, BACKGROUND)
     draw = ImageDraw.Draw(grid)
-    _caption(draw, (pad, 5), f"{stage}  ·  {channels}×{height}×{width}  ·  top {len(chosen)} channels by mean", 16)
+    _caption(draw, (layout.pad, 5), f"{stage}  ·  {channels}×{height}×{width}  ·  top {len(chosen)} channels by mean", 16)
     for k, c in enumerate(chosen):
-        tile = Image.fromarray(colorize(_normalise(activation[c]), cmap)).resize((cell, cell), Image.NEAREST)
-        x0, y0 = pad + (k % columns) * (cell + pad), title_h + pad + (k // columns) * (cell + pad)
+        tile = Image.fromarray(colorize(_normalise(activation[c]), cmap)).resize((layout.cell, layout.cell), Image.NEAREST)
+        x0, y0 = layout.origin(k)
         grid.paste(tile, (x0, y0))
         label = f"#{c}"
         draw.rectangle((x0, y0, x0 + 9 * len(label) + 6, y0 + 17), fill=(0, 0, 0))
         _caption(draw, (x0 + 3, y0 + 1), label, 13, fill=(255, 255, 255))
     return grid
+
+
+def channel_at(activation: np.ndarray, x: float, y: float, layout: GridLayout = GRID) -> int | None:
+    """The channel index drawn at pixel (x, y) of `render_feature_grid(activation)`, if any."""
+    k = layout.tile_at(x, y)
+    chosen = top_channels(activation, layout.top_n)
+    return int(chosen[k]) if k is not None and k < len(chosen) else None
+
+
+def render_channel(activation: np.ndarray, channel: int, *, stage: str, size: int = 336,
+                   cmap: str = FEATURE_COLORMAP) -> Image.Image:
+    """One channel enlarged, with its index, resolution and value range written under it."""
+    values = activation[channel]
+    tile = Image.fromarray(colorize(_normalise(values), cmap)).resize((size, size), Image.NEAREST)
+    out = Image.new("RGB", (size + 16, size + 56), BACKGROUND)
+    out.paste(tile, (8, 8))
+    draw = ImageDraw.Draw(out)
+    h, w = values.shape
+    _caption(draw, (8, size + 12), f"{stage} · channel #{channel} · {h}×{w}", 15)
+    _caption(draw, (8, size + 32), f"min {values.min():.2f} · mean {values.mean():.2f} · max {values.max():.2f}", 13,
+             fill=(90, 90, 90))
+    return out
 
 
 def render_block_maps(maps: BlockMaps, *, cell: int = 168, cmap: str = "magma") -> Image.Image:
@@ -199,12 +243,12 @@ class Panels:
     block: Image.Image | None
 
 
-def render_panels(r: Explanation, *, alpha: float = 0.5, cmap: str = CAM_COLORMAP, top_n: int = 16) -> Panels:
+def render_panels(r: Explanation, *, alpha: float = 0.5, cmap: str = CAM_COLORMAP) -> Panels:
     """All panels of `r` (≤ 30 ms at ResNet-50 on a laptop CPU: see bench/bench_render.py)."""
     shapes = {name: a.shape for name, a in r.stages.items()}
     return Panels(
         overlay=render_overlay(r.photo, r.cam, r.crop_box, alpha=alpha, cmap=cmap),
         cam_strip=render_cam_strip(r.photo, r.cams_by_stage, r.crop_box, shapes, alpha=alpha, cmap=cmap),
-        features={name: render_feature_grid(a, stage=name, top_n=top_n) for name, a in r.stages.items()},
+        features={name: render_feature_grid(a, stage=name) for name, a in r.stages.items()},
         block=render_block_maps(r.block_maps) if r.block_maps is not None else None,
     )

@@ -138,6 +138,25 @@ class Service:
                     self._results.popitem(last=False)
         return result
 
+    def _device_args(self, model: LoadedModel) -> tuple[int, str, str]:
+        """(depth, weights, device) naming `model` in a way that pickles across the GPU boundary."""
+        return model.depth, ("random" if not model.pretrained else self.config.weights), str(model.device)
+
+    def compare(self, path: str | Path, depths: list[int], *, progress: Progress | None = None, **options):
+        """The photo through several depths (teach.compare): top-1, latency, size, CAM for each."""
+        specs = []
+        for i, depth in enumerate(sorted(set(int(d) for d in depths))):
+            if progress is not None:
+                progress(i / max(len(depths), 1), f"Loading ResNet-{depth}")
+            specs.append(self._device_args(self.model(depth, progress=progress)))
+        return _compare_on_device(specs, str(path), options)
+
+    def gradient_flow(self, path: str | Path, depth: int, *, progress: Progress | None = None):
+        """Gradient norms per block, residual vs plain, trained (when available) and at initialisation."""
+        model = self.model(depth, progress=progress)
+        trained = self._device_args(model) if model.pretrained else None
+        return _gradient_flow_on_device(trained, (depth, "random", str(model.device)), str(path))
+
     def _cache_key(self, path: str | Path, model: LoadedModel, options: dict) -> tuple | None:
         digest = _file_hash(Path(path))
         if digest not in self._example_hashes:
@@ -163,3 +182,22 @@ def _explain_on_device(
     """
     model = load_model(depth, weights=weights, device=device)
     return explain(model, path, progress=progress, **options)
+
+
+@gpu_task(duration=120)
+def _compare_on_device(specs: list[tuple[int, str, str]], path: str, options: dict):
+    from .teach.compare import compare_depths
+
+    models = [load_model(depth, weights=weights, device=device) for depth, weights, device in specs]
+    return compare_depths(models, path, **options)
+
+
+@gpu_task(duration=60)
+def _gradient_flow_on_device(trained: tuple[int, str, str] | None, random: tuple[int, str, str], path: str):
+    from .teach.gradflow import gradient_flow
+
+    def load(spec):
+        depth, weights, device = spec
+        return load_model(depth, weights=weights, device=device)
+
+    return gradient_flow(load(trained) if trained else None, load(random), path)

@@ -46,8 +46,8 @@ def test_top_channels_are_the_largest_means():
 
 
 def test_feature_grid_and_strip_and_block_panels(result):
-    grid = render.render_feature_grid(result.stages["layer2"], stage="layer2", top_n=16, columns=8, cell=96)
-    assert grid.size == (8 * 100 + 4, 2 * 100 + 4 + 30)
+    grid = render.render_feature_grid(result.stages["layer2"], stage="layer2")
+    assert grid.size == (8 * 100 + 4, 2 * 100 + 4 + 30)  # 16 tiles of 96 px, 8 per row, 4 px apart
     strip = render.render_cam_strip(
         result.photo, {"layer4": result.cam}, result.crop_box, {k: v.shape for k, v in result.stages.items()}
     )
@@ -57,3 +57,14 @@ def test_feature_grid_and_strip_and_block_panels(result):
     assert panels.block is not None and panels.block.mode == "RGB"
     with pytest.raises(ValueError, match="unknown colormap"):
         render.colormap_lut("no-such-map")
+
+
+def test_clicking_a_tile_finds_its_channel(result):
+    activation = result.stages["layer3"]
+    top = render.top_channels(activation, 16)
+    x0, y0 = render.GRID.origin(9)
+    assert render.channel_at(activation, x0 + 50, y0 + 50) == top[9]
+    assert render.channel_at(activation, 2, 2) is None  # the title bar
+    assert render.channel_at(activation, x0 + 97, y0 + 10) is None  # the gap between tiles
+    big = render.render_channel(activation, int(top[0]), stage="layer3")
+    assert big.size == (352, 392)

@@ -42,7 +42,7 @@ def test_parse_target_accepts_what_people_type():
 
 def test_explain_returns_every_output(handlers, photo_path):
     out = handlers.explain(str(photo_path), 18, "gradcam", "layer4", "", 5, 0.5, True, request(), no_progress)
-    label, overlay, strip, *grids, status, banner, files, shown = out
+    label, overlay, strip, *grids, status, banner, files, shapes, shown = out
     assert len(label) == 5 and all(k.endswith(")") for k in label)
     assert abs(sum(label.values()) - sum(p.prob for p in shown.result.predictions)) < 1e-6
     left, top, right, bottom = (round(v) for v in shown.result.crop_box)
@@ -52,6 +52,8 @@ def test_explain_returns_every_output(handlers, photo_path):
     assert banner["visible"] and "--weights random" in banner["value"]
     assert [f.rsplit("/", 1)[1] for f in files] == ["overlay.png", "result.json"]
     assert set(shown.result.cams_by_stage) == {"layer1", "layer2", "layer3", "layer4"}
+    assert shapes == ("**stem** 64×56×56 →(=) **layer1** 64×56×56 →(H,W ÷2 · C ×2) **layer2** 128×28×28 →(H,W ÷2 · C ×2) "
+                      "**layer3** 256×14×14 →(H,W ÷2 · C ×2) **layer4** 512×7×7")
 
 
 def test_opacity_only_redraws(handlers, photo_path, monkeypatch):

@@ -38,7 +38,8 @@ def client(app_url):
 
 def test_explain_endpoint_is_named_and_documented(client):
     api = client.view_api(return_format="dict", print_info=False)
-    assert list(api["named_endpoints"]) == ["/explain"]  # helper events are private
+    assert sorted(api["named_endpoints"]) == ["/architecture", "/compare", "/explain", "/gradient_flow", "/residual"]
+    # helper events (opacity redraw, prediction click, NPZ export, enlarging a channel) are private
     params = api["named_endpoints"]["/explain"]["parameters"]
     names = [p["parameter_name"] for p in params]
     assert names == ["image", "depth", "method", "stage", "target_class", "top_k", "opacity", "all_stages"]
@@ -49,7 +50,7 @@ def test_explain_endpoint_is_named_and_documented(client):
 @pytest.mark.parametrize(("depth", "pretrained"), [(18, True), (34, False)])
 def test_two_depths_through_the_client(client, photo_path, depth, pretrained):
     out = client.predict(image=handle_file(str(photo_path)), depth=depth, top_k=3, api_name="/explain")
-    label, overlay, strip, *grids, status, banner, files = out
+    label, overlay, strip, *grids, status, banner, files, shapes = out
     assert len(label["confidences"]) == 3 and label["label"].endswith(")")
     result = json.loads(open(files[1], encoding="utf-8").read())
     left, top, right, bottom = (round(v) for v in result["crop_box"])
@@ -58,7 +59,7 @@ def test_two_depths_through_the_client(client, photo_path, depth, pretrained):
     assert result["depth"] == depth and result["pretrained"] == pretrained
     with Image.open(strip) as img:
         assert img.width > 900
-    assert len(grids) == 5 and all(Image.open(g).width > 300 for g in grids)
+    assert "layer4" in shapes and len(grids) == 5 and all(Image.open(g).width > 300 for g in grids)
     assert f"ResNet-{depth}" in status
     assert ("ImageNet (trained)" in status) == pretrained and ("UNTRAINED" in status) != pretrained
     assert "ResNet-34" in banner["value"] and "ResNet-18" not in banner["value"]

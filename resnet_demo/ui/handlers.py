@@ -79,6 +79,20 @@ def prediction_key(label: str, index: int) -> str:
     return f"{label} ({index})"
 
 
+def stage_shapes(r: Explanation) -> str:
+    """stem 64×56×56 → layer1 … → layer4 2048×7×7, each arrow saying how H×W and C changed."""
+    parts, previous = [], None
+    for name, a in r.stages.items():
+        c, h, w = a.shape
+        if previous is not None:
+            pc, ph, _ = previous
+            change = [f"H,W ÷{ph // h}" if h < ph else "", f"C ×{c // pc}" if c > pc else ""]
+            parts.append(f" →({' · '.join(x for x in change if x) or '='}) ")
+        parts.append(f"**{name}** {c}×{h}×{w}")
+        previous = a.shape
+    return "".join(parts)
+
+
 def target_choices(labels: tuple[str, ...], top1: object) -> list[tuple[object, str]]:
     """The class picker's choices: `top1` (a translated label) first, then "index · label" for all 1000."""
     return [(top1, "")] + [(f"{i} · {label}", str(i)) for i, label in enumerate(labels)]
@@ -157,11 +171,12 @@ class Handlers:
             self.status(result, lang),
             self.banner(lang),
             [str(folder / "overlay.png"), str(folder / "result.json")],
+            stage_shapes(result),
             Shown(result, folder),
         )
 
     def _empty(self, lang: str) -> tuple:
-        return (None, None, None, *[None] * len(STAGE_TABS), say("status_idle", lang), self.banner(lang), None, None)
+        return (None, None, None, *[None] * len(STAGE_TABS), say("status_idle", lang), self.banner(lang), None, "", None)
 
     @staticmethod
     def _strip(result: Explanation, opacity: float):

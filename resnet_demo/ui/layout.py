@@ -15,6 +15,8 @@ from ..service import EXAMPLE_PHOTOS, Service
 from ..zoo import DEPTHS
 from .components import ClassPicker, PhotoInput
 from .handlers import STAGE_TABS, Handlers, target_choices
+from .teach_handlers import TeachHandlers, hook_source
+from .teach_tabs import add_teaching_tabs
 from .strings import TABLES
 
 CSS = """
@@ -36,6 +38,7 @@ def build_app(service: Service, *, concurrency: int = 1) -> tuple[gr.Blocks, dic
     i18n = gr.I18n(**TABLES)
     t = i18n  # t("key") marks a label for translation in the browser
     h = Handlers(service)
+    teach = TeachHandlers(service)
 
     with gr.Blocks(title="ResNet Explorer", delete_cache=(1800, 3600)) as demo:
         gr.Markdown(f"# {t('title')}")  # one translated key per string: the browser swaps one marker
@@ -68,17 +71,25 @@ def build_app(service: Service, *, concurrency: int = 1) -> tuple[gr.Blocks, dic
                                          interactive=False, buttons=["download", "fullscreen"])
                         gr.Markdown(f"### {t('feature_maps')}")
                         gr.Markdown(t("stage_note"))
+                        shapes = gr.Markdown(label="shapes", elem_id="shapes")
                         grids = []
                         with gr.Tabs():
                             for name in STAGE_TABS:
                                 with gr.Tab(name):
-                                    grids.append(gr.Image(type="pil", format="png", label=f"features_{name}", show_label=False,
-                                                          interactive=False, buttons=["download", "fullscreen"]))
+                                    grids.append(gr.Image(type="pil", format="png", label=f"features_{name}",
+                                                          show_label=False, interactive=False,
+                                                          buttons=["download", "fullscreen"]))
+                        with gr.Row():
+                            enlarged = gr.Image(type="pil", format="png", label=t("enlarged"), interactive=False,
+                                                scale=1)
+                            gr.Code(hook_source(), language="python", label=t("hook_code"), interactive=False,
+                                    scale=2)
                         status = gr.Markdown(t("status_idle"), label="status", elem_id="status")
                         files = gr.File(label=t("downloads"), file_count="multiple", interactive=False)
                         npz = gr.Button(t("export_npz"), size="sm")
+            add_teaching_tabs(t, teach, image)
 
-        outputs = [predictions, overlay, strip, *grids, status, banner, files, state]
+        outputs = [predictions, overlay, strip, *grids, status, banner, files, shapes, state]
         gr.on(
             triggers=[image.change, depth.change, method.change, stage.change, target.change, top_k.release,
                       all_stages.change],
@@ -94,6 +105,8 @@ def build_app(service: Service, *, concurrency: int = 1) -> tuple[gr.Blocks, dic
                         trigger_mode="always_last")
         predictions.select(h.pick_prediction, None, target, api_visibility="private")
         npz.click(h.export_npz, state, files, api_visibility="private")
+        for name, grid in zip(STAGE_TABS, grids):
+            grid.select(teach.enlarger(name), state, enlarged, api_visibility="private")
         demo.load(h.banner_on_load, None, banner, api_visibility="private")
 
     launch_options = {"i18n": i18n, "css": CSS, "theme": THEME}

@@ -1,0 +1,67 @@
+"""The teaching tabs: each part of the ResNet lesson, computed on the real network and the student's photo."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from ..cams import METHODS
+from ..capture import CAM_STAGES
+from ..zoo import DEPTHS
+from . import teach_strings  # noqa: F401  (registers the strings used below)
+from .teach_handlers import TeachHandlers
+
+
+def _depth_radio(t, value: int = 50) -> gr.Radio:
+    return gr.Radio([(f"ResNet-{d}", d) for d in DEPTHS], value=value, label=t("depth"))
+
+
+def add_teaching_tabs(t, h: TeachHandlers, image: gr.Image) -> None:
+    """Add the four teaching tabs to the enclosing gr.Tabs; `image` is the shared photo input."""
+    with gr.Tab(t("tab_residual"), id="residual"):
+        gr.Markdown(t("res_intro"))
+        gr.Markdown(t("uses_photo"))
+        with gr.Row():
+            depth = _depth_radio(t)
+            stage = gr.Radio(list(CAM_STAGES), value="layer3", label=t("res_stage"))
+            block = gr.Slider(0, 5, value=1, step=1, label=t("res_index"))
+        show = gr.Button(t("show"), variant="primary")
+        maps = gr.Image(type="pil", format="png", label=t("res_maps"), interactive=False)
+        summary = gr.Markdown()
+        chart = gr.Image(type="pil", format="png", label=t("res_chart"), interactive=False)
+        gr.Markdown(t("res_read"))
+        gr.on([depth.change, stage.change], h.block_range, [depth, stage, block], block, api_visibility="private")
+        gr.on([show.click, block.release, stage.change, depth.change], h.residual, [image, depth, stage, block],
+              [maps, chart, summary], api_name="residual", trigger_mode="always_last", concurrency_id="model")
+
+    with gr.Tab(t("tab_compare"), id="compare"):
+        gr.Markdown(t("cmp_intro"))
+        gr.Markdown(t("uses_photo"))
+        with gr.Row():
+            depths = gr.CheckboxGroup([(f"ResNet-{d}", d) for d in DEPTHS], value=[18, 50, 152], label=t("cmp_depths"))
+            method = gr.Dropdown([(m.title, name) for name, m in METHODS.items() if not m.runs_model],
+                                 value="gradcam", label=t("method"))
+            cmp_stage = gr.Radio(list(CAM_STAGES), value="layer4", label=t("stage"))
+        run = gr.Button(t("show"), variant="primary")
+        table = gr.Dataframe(label=t("cmp_table"), interactive=False, wrap=True)
+        cams = gr.Image(type="pil", format="png", label=t("cmp_cams"), interactive=False)
+        run.click(h.compare, [image, depths, method, cmp_stage], [table, cams], api_name="compare",
+                  concurrency_id="model")
+
+    with gr.Tab(t("tab_gradients"), id="gradients"):
+        gr.Markdown(t("grad_intro"))
+        gr.Markdown(t("uses_photo"))
+        grad_depth = _depth_radio(t, 152)
+        grad_run = gr.Button(t("show"), variant="primary")
+        grad_chart = gr.Image(type="pil", format="png", label=t("grad_chart"), interactive=False)
+        grad_note = gr.Markdown()
+        gr.on([grad_run.click, grad_depth.change], h.gradient_flow, [image, grad_depth], [grad_chart, grad_note],
+              api_name="gradient_flow", trigger_mode="always_last", concurrency_id="model")
+
+    with gr.Tab(t("tab_architecture"), id="architecture") as arch_tab:
+        gr.Markdown(t("arch_intro"))
+        arch_depth = _depth_radio(t)
+        arch_table = gr.Dataframe(label=t("arch_table"), interactive=False)
+        totals = gr.Markdown()
+        diagram = gr.Image(type="pil", format="png", label=t("arch_diagram"), interactive=False)
+        gr.on([arch_depth.change, arch_tab.select], h.architecture, [arch_depth], [arch_table, totals, diagram],
+              api_name="architecture")
