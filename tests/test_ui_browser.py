@@ -83,3 +83,37 @@ def test_chinese_ui_renders(browser, app_url, shots):
     assert "未经训练" in page.locator("#banner").inner_text(timeout=30_000)
     page.screenshot(path=str(shots / "explain_zh.png"), full_page=True)
     context.close()
+
+
+
+def test_teaching_tabs_and_channel_enlarging(browser, app_url, photo_path, shots):
+    page = browser.new_page(viewport={"width": 1400, "height": 1100}, locale="en-US")
+    page.goto(app_url, wait_until="domcontentloaded")
+    page.locator("#photo input[type=file]").set_input_files(str(photo_path))
+    page.locator("#status").get_by_text("ResNet-50").wait_for(timeout=120_000)
+
+    grid = page.locator("#grid-stem img").first
+    grid.click(position={"x": 60, "y": 90})  # inside the first tile
+    page.locator("#enlarged img").first.wait_for(timeout=60_000)
+
+    page.get_by_role("tab", name="Residual learning").click()
+    page.locator("#residual-show").click()
+    page.locator("#residual-summary").get_by_text("‖F(x)‖/‖").wait_for(timeout=120_000)
+    page.screenshot(path=str(shots / "residual.png"), full_page=True)
+
+    page.get_by_role("tab", name="Architecture").click()
+    page.locator("#arch-totals").get_by_text("GMACs").wait_for(timeout=60_000)
+    assert "Bottleneck" in page.locator("#arch-table").inner_text()
+    page.screenshot(path=str(shots / "architecture.png"), full_page=True)
+
+    page.get_by_role("tab", name="Gradient flow").click()
+    page.locator("#grad-show").click()
+    page.locator("#grad-note").get_by_text("Dashed lines").wait_for(timeout=180_000)
+    page.screenshot(path=str(shots / "gradients.png"), full_page=True)
+
+    page.get_by_role("tab", name="Compare depths").click()
+    page.locator("#compare-show").click()
+    page.locator("#compare-table").get_by_text("parameters (M)").wait_for(timeout=180_000)
+    assert "ResNet-152" in page.locator("#compare-table").inner_text()
+    page.screenshot(path=str(shots / "compare.png"), full_page=True)
+    page.close()

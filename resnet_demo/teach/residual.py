@@ -29,8 +29,8 @@ def render_ratio_chart(blocks: list[BlockStat], depth: int, *, highlight: tuple[
         if highlight == (block.stage, block.index):
             bar.set_edgecolor("black")
             bar.set_linewidth(2.0)
-    ax.axhline(1.0, color="#333", lw=0.8, ls=":")
-    ax.text(len(blocks) + 0.4, 1.0, "‖F(x)‖ = ‖x‖", va="bottom", ha="right", fontsize=9, color="#333")
+    ax.axhline(1.0, color="#333", lw=0.8, ls=":", label="‖F(x)‖ = ‖x‖")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9, frameon=False)
     mark_stages(ax, [b.stage for b in blocks])
     ax.set_xlim(0.4, len(blocks) + 0.6)
     ax.set_xlabel(f"block of ResNet-{depth} (hatched: shortcut is downsample(x))")

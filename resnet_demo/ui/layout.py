@@ -77,10 +77,12 @@ def build_app(service: Service, *, concurrency: int = 1) -> tuple[gr.Blocks, dic
                             for name in STAGE_TABS:
                                 with gr.Tab(name):
                                     grids.append(gr.Image(type="pil", format="png", label=f"features_{name}",
+                                                          elem_id=f"grid-{name}",
                                                           show_label=False, interactive=False,
                                                           buttons=["download", "fullscreen"]))
                         with gr.Row():
                             enlarged = gr.Image(type="pil", format="png", label=t("enlarged"), interactive=False,
+                                                elem_id="enlarged",
                                                 scale=1)
                             gr.Code(hook_source(), language="python", label=t("hook_code"), interactive=False,
                                     scale=2)

@@ -24,10 +24,12 @@ def add_teaching_tabs(t, h: TeachHandlers, image: gr.Image) -> None:
             depth = _depth_radio(t)
             stage = gr.Radio(list(CAM_STAGES), value="layer3", label=t("res_stage"))
             block = gr.Slider(0, 5, value=1, step=1, label=t("res_index"))
-        show = gr.Button(t("show"), variant="primary")
-        maps = gr.Image(type="pil", format="png", label=t("res_maps"), interactive=False)
-        summary = gr.Markdown()
-        chart = gr.Image(type="pil", format="png", label=t("res_chart"), interactive=False)
+        show = gr.Button(t("show"), variant="primary", elem_id="residual-show")
+        gr.Markdown(f"#### {t('res_maps')}")
+        maps = gr.Image(type="pil", format="png", label="block_maps", show_label=False, interactive=False)
+        summary = gr.Markdown(elem_id="residual-summary")
+        gr.Markdown(f"#### {t('res_chart')}")
+        chart = gr.Image(type="pil", format="png", label="ratio_chart", show_label=False, interactive=False)
         gr.Markdown(t("res_read"))
         gr.on([depth.change, stage.change], h.block_range, [depth, stage, block], block, api_visibility="private")
         gr.on([show.click, block.release, stage.change, depth.change], h.residual, [image, depth, stage, block],
@@ -41,9 +43,10 @@ def add_teaching_tabs(t, h: TeachHandlers, image: gr.Image) -> None:
             method = gr.Dropdown([(m.title, name) for name, m in METHODS.items() if not m.runs_model],
                                  value="gradcam", label=t("method"))
             cmp_stage = gr.Radio(list(CAM_STAGES), value="layer4", label=t("stage"))
-        run = gr.Button(t("show"), variant="primary")
-        table = gr.Dataframe(label=t("cmp_table"), interactive=False, wrap=True)
-        cams = gr.Image(type="pil", format="png", label=t("cmp_cams"), interactive=False)
+        run = gr.Button(t("show"), variant="primary", elem_id="compare-show")
+        table = gr.Dataframe(label=t("cmp_table"), interactive=False, wrap=True, elem_id="compare-table")
+        gr.Markdown(f"#### {t('cmp_cams')}")
+        cams = gr.Image(type="pil", format="png", label="cams", show_label=False, interactive=False)
         run.click(h.compare, [image, depths, method, cmp_stage], [table, cams], api_name="compare",
                   concurrency_id="model")
 
@@ -51,17 +54,19 @@ def add_teaching_tabs(t, h: TeachHandlers, image: gr.Image) -> None:
         gr.Markdown(t("grad_intro"))
         gr.Markdown(t("uses_photo"))
         grad_depth = _depth_radio(t, 152)
-        grad_run = gr.Button(t("show"), variant="primary")
-        grad_chart = gr.Image(type="pil", format="png", label=t("grad_chart"), interactive=False)
-        grad_note = gr.Markdown()
+        grad_run = gr.Button(t("show"), variant="primary", elem_id="grad-show")
+        gr.Markdown(f"#### {t('grad_chart')}")
+        grad_chart = gr.Image(type="pil", format="png", label="chart", show_label=False, interactive=False)
+        grad_note = gr.Markdown(elem_id="grad-note")
         gr.on([grad_run.click, grad_depth.change], h.gradient_flow, [image, grad_depth], [grad_chart, grad_note],
               api_name="gradient_flow", trigger_mode="always_last", concurrency_id="model")
 
     with gr.Tab(t("tab_architecture"), id="architecture") as arch_tab:
         gr.Markdown(t("arch_intro"))
         arch_depth = _depth_radio(t)
-        arch_table = gr.Dataframe(label=t("arch_table"), interactive=False)
-        totals = gr.Markdown()
-        diagram = gr.Image(type="pil", format="png", label=t("arch_diagram"), interactive=False)
+        arch_table = gr.Dataframe(label=t("arch_table"), interactive=False, elem_id="arch-table")
+        totals = gr.Markdown(elem_id="arch-totals")
+        gr.Markdown(t("arch_diagram"))
+        diagram = gr.Image(type="pil", format="png", label="diagram", show_label=False, interactive=False)
         gr.on([arch_depth.change, arch_tab.select], h.architecture, [arch_depth], [arch_table, totals, diagram],
               api_name="architecture")
