@@ -28,7 +28,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--auth", default=os.environ.get("RESNET_EXPLORER_AUTH"),
                         help="USER:PASSWORD to require a login (or set RESNET_EXPLORER_AUTH)")
     parser.add_argument("--concurrency", type=int, default=0,
-                        help="requests computed at once (default: 1 on CPU, 4 on a GPU)")
+                        help="requests computed at once (default: 2 on CPU, 4 on a GPU)")
     parser.add_argument("--queue-size", type=int, default=100, help="requests waiting at most; more are refused")
     args = parser.parse_args(argv)
     args.preload = tuple(DEPTHS) if args.preload == "all" else tuple(int(d) for d in args.preload.split(",") if d)
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     service = Service(AppConfig(weights=args.weights, device=args.device, preload=args.preload))
     service.start()
-    concurrency = args.concurrency or (4 if resolve_device(args.device).type == "cuda" else 1)
+    concurrency = args.concurrency or (4 if resolve_device(args.device).type == "cuda" else 2)
     demo, launch_options = build_app(service, concurrency=concurrency)
     demo.queue(max_size=args.queue_size, default_concurrency_limit=concurrency)
     auth = tuple(args.auth.split(":", 1)) if args.auth else None

@@ -13,7 +13,7 @@ All functions are pure: arrays and PIL images in, a new RGB PIL image out.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import matplotlib
@@ -39,7 +39,7 @@ def colormap_lut(name: str) -> np.ndarray:
 
 
 def colorize(values: np.ndarray, cmap: str) -> np.ndarray:
-    """Map an (H, W) array of values in [0, 1] to (H, W, 3) uint8 colours."""
+    """Map values in [0, 1] (any shape, e.g. (H, W) or (N, H, W)) to uint8 RGB colours, shape (..., 3)."""
     index = np.clip(np.nan_to_num(values) * 255.0 + 0.5, 0, 255).astype(np.uint8)
     return colormap_lut(cmap)[index]
 
@@ -74,9 +74,8 @@ def blend(base: Image.Image, cam: np.ndarray, *, alpha: float, cmap: str = CAM_C
     """`cam` (any size, values in [0, 1]) coloured and laid over `base` with opacity `alpha`."""
     if not 0.0 <= alpha <= 1.0:
         raise ValueError(f"alpha (overlay opacity) must be between 0 and 1; got {alpha}")
-    heat = colorize(_resize_float(cam, base.size), cmap).astype(np.float32)
-    mixed = (1.0 - alpha) * np.asarray(base, dtype=np.float32) + alpha * heat
-    return Image.fromarray(mixed.round().astype(np.uint8))
+    heat = Image.fromarray(colorize(_resize_float(cam, base.size), cmap))
+    return Image.blend(base.convert("RGB"), heat, alpha)  # (1 - alpha) * base + alpha * heat, in C
 
 
 def render_overlay(
@@ -94,6 +93,15 @@ def render_overlay(
 
 def _caption(draw: ImageDraw.ImageDraw, xy: tuple[int, int], text: str, size: int, *, fill=INK) -> None:
     draw.text(xy, text, font=font(size), fill=fill)
+
+
+@lru_cache(maxsize=4096)
+def _tag(text: str, size: int = 13) -> Image.Image:
+    """White text on a black box (a channel label), rendered once and pasted from then on."""
+    width = int(font(size).getlength(text)) + 6
+    tag = Image.new("RGB", (width, size + 5), (0, 0, 0))
+    ImageDraw.Draw(tag).text((3, 1), text, font=font(size), fill=(255, 255, 255))
+    return tag
 
 
 def render_cam_strip(
@@ -176,13 +184,15 @@ def render_feature_grid(
     grid = Image.new("RGB", size, BACKGROUND)
     draw = ImageDraw.Draw(grid)
     _caption(draw, (layout.pad, 5), f"{stage}  ·  {channels}×{height}×{width}  ·  top {len(chosen)} channels by mean", 16)
+    picked = activation[chosen]  # (n, H, W)
+    low = picked.min(axis=(1, 2), keepdims=True)
+    span = picked.max(axis=(1, 2), keepdims=True) - low
+    scaled = np.divide(picked - low, span, out=np.zeros_like(picked), where=span > 0)  # each channel to [0, 1]
+    tiles = colorize(scaled, cmap)  # (n, H, W, 3), one lookup for all tiles
     for k, c in enumerate(chosen):
-        tile = Image.fromarray(colorize(_normalise(activation[c]), cmap)).resize((layout.cell, layout.cell), Image.NEAREST)
         x0, y0 = layout.origin(k)
-        grid.paste(tile, (x0, y0))
-        label = f"#{c}"
-        draw.rectangle((x0, y0, x0 + 9 * len(label) + 6, y0 + 17), fill=(0, 0, 0))
-        _caption(draw, (x0 + 3, y0 + 1), label, 13, fill=(255, 255, 255))
+        grid.paste(Image.fromarray(tiles[k]).resize((layout.cell, layout.cell), Image.NEAREST), (x0, y0))
+        grid.paste(_tag(f"#{c}"), (x0, y0))
     return grid
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import torch
 from torch import nn
@@ -70,13 +72,23 @@ def save_fake_imagenet_weights(depth: int, seed: int = 1):
     return path
 
 
-def launch_app(service, **launch):
-    """Launch the real app on a free localhost port in this process; returns (demo, url)."""
+@contextlib.contextmanager
+def serve(config):
+    """Start the real app for `config` on a free localhost port in this process; yields its URL."""
+    from resnet_demo import zoo
+    from resnet_demo.service import Service
     from resnet_demo.ui import build_app
 
+    zoo.MODEL_CACHE.clear()
+    service = Service(config)
+    service.start()
     demo, options = build_app(service, concurrency=2)
     demo.queue(max_size=50, default_concurrency_limit=2)
     port = free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                max_file_size="25mb", **options, **launch)
-    return demo, f"http://127.0.0.1:{port}/"
+                max_file_size="25mb", **options)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
+        zoo.MODEL_CACHE.clear()

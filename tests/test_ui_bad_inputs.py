@@ -17,9 +17,8 @@ import pytest
 from gradio_client import Client, handle_file
 from PIL import Image
 
-from helpers import launch_app
-from resnet_demo import zoo
-from resnet_demo.service import AppConfig, Service
+from helpers import serve
+from resnet_demo.service import AppConfig
 
 pytestmark = pytest.mark.live
 
@@ -78,12 +77,8 @@ def bad_files(photo: Image.Image) -> dict[str, tuple[str, bytes, str]]:
 
 @pytest.fixture(scope="module")
 def client():
-    zoo.MODEL_CACHE.clear()
-    demo, url = launch_app(Service(AppConfig(weights="random", device="cpu")))
-    try:
+    with serve(AppConfig(weights="random", device="cpu")) as url:
         yield Client(url, verbose=False)
-    finally:
-        demo.close()
 
 
 def _call(client: Client, path: Path):

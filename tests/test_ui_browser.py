@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import launch_app
-from resnet_demo import zoo
-from resnet_demo.service import AppConfig, Service
+from helpers import serve
+from resnet_demo.service import AppConfig
 
 pytestmark = pytest.mark.browser
 
@@ -25,14 +24,8 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 
 @pytest.fixture(scope="module")
 def app_url():
-    zoo.MODEL_CACHE.clear()
-    service = Service(AppConfig(weights="imagenet", device="cpu"))  # offline: untrained, with the banner
-    service.start()
-    demo, url = launch_app(service)
-    try:
+    with serve(AppConfig(weights="imagenet", device="cpu")) as url:  # offline: untrained, with the banner
         yield url
-    finally:
-        demo.close()
 
 
 @pytest.fixture(scope="module")

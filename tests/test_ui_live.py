@@ -8,9 +8,9 @@ import pytest
 from gradio_client import Client, handle_file
 from PIL import Image
 
-from helpers import launch_app, save_fake_imagenet_weights
+from helpers import save_fake_imagenet_weights, serve
 from resnet_demo import zoo
-from resnet_demo.service import AppConfig, Service
+from resnet_demo.service import AppConfig
 
 pytestmark = pytest.mark.live
 
@@ -18,17 +18,12 @@ pytestmark = pytest.mark.live
 @pytest.fixture(scope="module")
 def app_url():
     """ResNet-18 has (locally written) ImageNet weights; other depths have none and no network."""
-    zoo.MODEL_CACHE.clear()
     path = save_fake_imagenet_weights(18)
-    service = Service(AppConfig(weights="imagenet", device="cpu"))
-    service.start()
-    demo, url = launch_app(service)
     try:
-        yield url
+        with serve(AppConfig(weights="imagenet", device="cpu")) as url:
+            yield url
     finally:
-        demo.close()
         path.unlink()
-        zoo.MODEL_CACHE.clear()
 
 
 @pytest.fixture(scope="module")
@@ -80,3 +75,23 @@ def test_bad_file_gets_a_readable_message_and_the_server_stays_up(client, tmp_pa
     assert "This photo cannot be used" in str(info.value) and "not an image" in str(info.value)
     out = client.predict(image=handle_file(str(photo_path)), depth=18, all_stages=False, api_name="/explain")
     assert len(out[0]["confidences"]) == 5
+
+
+def test_short_soak_leaves_no_hooks_and_little_growth(client, photo_path):
+    """A quick version of bench/soak.py: memory settles after warm-up and no hooks are left behind."""
+    import gc
+
+    import psutil
+
+    from helpers import hooks_left
+
+    process = psutil.Process()
+    rss = []
+    for i in range(24):
+        client.predict(image=handle_file(str(photo_path)), depth=(18, 34)[i % 2], stage=("layer4", "layer2")[i % 2],
+                       all_stages=i % 3 == 0, api_name="/explain")
+        if i in (7, 23):
+            gc.collect()
+            rss.append(process.memory_info().rss / 2**20)
+    assert rss[1] - rss[0] < 100, rss
+    assert all(hooks_left(m.module) == [] for m in zoo.MODEL_CACHE._items.values())

@@ -82,8 +82,6 @@ def comparison_table(results: list[DepthResult]) -> list[list[object]]:
     ]
 
 
-TABLE_HEADER = ("depth", "top-1", "probability", "latency (ms)", "parameters (M)", "GMACs")
-
 
 def render_cam_row(image: ImageSource, results: list[DepthResult], *, alpha: float = 0.5, cell: int = 220) -> Image.Image:
     """The CAM of each depth side by side, each over its own centre crop, captioned."""

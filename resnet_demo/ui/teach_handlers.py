@@ -15,7 +15,7 @@ from ..capture import Capture
 from ..render import channel_at, render_block_maps, render_channel
 from ..service import Service
 from ..teach.architecture import architecture
-from ..teach.compare import TABLE_HEADER, comparison_table, render_cam_row
+from ..teach.compare import comparison_table, render_cam_row
 from ..teach.diagram import render_block_diagram
 from ..teach.gradflow import render_gradient_flow
 from ..teach.residual import block_summary, render_ratio_chart
@@ -98,7 +98,7 @@ class TeachHandlers:
         try:
             results = self.service.compare(path, depths, method=method, stage=stage,
                                            progress=lambda f, m: progress(f, desc=m))
-            return (gr.update(value=comparison_table(results), headers=list(TABLE_HEADER)),
+            return (gr.update(value=comparison_table(results), headers=say("cmp_cols", lang).split("|")),
                     render_cam_row(path, results))
         except Exception as exc:  # noqa: BLE001
             raise user_error(exc, lang) from exc
@@ -136,13 +136,15 @@ class TeachHandlers:
             totals: total parameters and multiply-adds for one 224×224 image
             diagram: BasicBlock vs Bottleneck
         """
+        lang = _lang(request)
         try:
             arch = architecture(int(depth))
-            totals = (f"**ResNet-{arch.depth}** · {arch.total_params / 1e6:.1f} M parameters · "
-                      f"{arch.gmacs:.2f} GMACs (billion multiply-adds) per 224×224 image")
-            return gr.update(value=arch.as_table(), headers=list(arch.header())), totals, render_block_diagram()
+            totals = say("arch_totals", lang, depth=arch.depth, params=arch.total_params / 1e6, gmacs=arch.gmacs,
+                         size=arch.input_size)
+            headers = say("arch_cols", lang).split("|")
+            return gr.update(value=arch.as_table(), headers=headers), totals, render_block_diagram()
         except Exception as exc:  # noqa: BLE001
-            raise user_error(exc, _lang(request)) from exc
+            raise user_error(exc, lang) from exc
 
     def enlarger(self, stage: str):
         """A select handler for one stage's grid: the clicked tile's channel, enlarged."""

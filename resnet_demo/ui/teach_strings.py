@@ -45,6 +45,10 @@ EN = {
     "does its 3×3 work on four times fewer channels, which is how ResNet-50 gets deeper than ResNet-34 at a "
     "similar cost.",
     # feature maps as a lesson
+    "arch_cols": "stage|block type|blocks|output (C×H×W)|parameters",
+    "arch_totals": "**ResNet-{depth}** · {params:.1f} M parameters · {gmacs:.2f} GMACs (billion multiply-adds) "
+    "per {size}×{size} image",
+    "cmp_cols": "depth|top-1|probability|latency (ms)|parameters (M)|GMACs",
     "enlarged": "Click a tile above to enlarge that channel",
     "hook_code": "The forward hooks that captured these maps (resnet_demo/capture.py, read from the package)",
 }
@@ -80,6 +84,9 @@ ZH = {
     "arch_table": "各个阶段（由模型计算）",
     "arch_diagram": "BasicBlock（两个 3×3 卷积）与 Bottleneck（1×1 降维、3×3、1×1 升维）：瓶颈结构在少四倍的通道上做 3×3 运算，"
     "所以 ResNet-50 比 ResNet-34 更深，计算量却相近。",
+    "arch_cols": "阶段|块类型|块数|输出 (C×H×W)|参数量",
+    "arch_totals": "**ResNet-{depth}** · {params:.1f} M 个参数 · 每张 {size}×{size} 图像 {gmacs:.2f} GMACs（十亿次乘加）",
+    "cmp_cols": "深度|Top-1|概率|耗时 (ms)|参数量 (M)|GMACs",
     "enlarged": "点击上面的某个小图即可放大该通道",
     "hook_code": "捕获这些特征图的前向钩子（resnet_demo/capture.py，直接从代码包中读取）",
 }
