@@ -1,4 +1,4 @@
-"""The five ImageNet ResNets: build them from torchvision, fetch their weights, cache them loaded.
+"""The five ImageNet ResNets: build them from torchvision, load their weights, cache them loaded.
 
 Everything a model needs besides its parameters travels with torchvision's weights enum: the
 download URL, the 1000 labels (`meta["categories"]`) and the preprocessing (`transforms()`:
@@ -6,47 +6,36 @@ ResNet-18/34 resize to 256, ResNet-50/101/152 V2 weights to 232, all crop 224). 
 file-loaded weights borrow labels and preprocessing from the same enum, so every mode of
 `load_model` preprocesses and labels identically.
 
-Downloads go to torch's own cache (`$TORCH_HOME/hub/checkpoints/<torchvision's file name>`), so a
-file prefetched by `python -m resnet_demo download`, by torchvision itself, or copied there by
-hand is found without the network. The engine never falls back silently: when the weights cannot
-be had it raises `WeightsUnavailableError` and the caller (the app) decides what to do.
+Files come through `weights.py` (torch's own cache, downloaded with progress when missing). The
+engine never falls back silently: when the weights cannot be had it raises
+`WeightsUnavailableError` and the caller (the app) decides what to do.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
 import threading
-import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
-from urllib.error import URLError
-from urllib.parse import urlparse
-from urllib.request import Request, urlopen
+from typing import Union
 
 import torch
 import torchvision
 from torch import nn
-from torchvision.models import WeightsEnum
 
 from .errors import DeviceUnavailableError, WeightsUnavailableError
+from .weights import DEPTHS, Progress, short_reason, check_depth, checkpoint_path, default_weights, fetch_weights
 
-DEPTHS: tuple[int, ...] = (18, 34, 50, 101, 152)
-"""The depths torchvision ships ImageNet weights for; each is `torchvision.models.resnet{depth}`."""
+__all__ = ["DEPTHS", "LoadedModel", "ModelCache", "MODEL_CACHE", "Progress", "check_depth", "checkpoint_path",
+           "default_weights", "fetch_weights", "load_model", "resolve_device"]
 
 WEIGHT_MODES: tuple[str, ...] = ("imagenet", "random")
 """Named weight sources; anything else given as `weights=` is read as a path to a state_dict."""
 
-Progress = Callable[[float, str], None]
-"""A progress callback: (fraction done in [0, 1], a short message for the user)."""
-
 WeightsArg = Union[str, os.PathLike]
 
-_HASH_IN_NAME = re.compile(r"-([a-f0-9]+)\.")  # torch.hub's convention: name-<sha256 prefix>.pth
 _RANDOM_SEED = 0  # random weights are the same in every process, so results can be compared
 
 
@@ -83,25 +72,7 @@ class LoadedModel:
 
 
 # ----------------------------------------------------------------------------------------------
-# names, devices and weights
-
-
-def check_depth(depth: Any) -> int:
-    """Return `depth` as an int if it is one of `DEPTHS`, else raise a ValueError naming them."""
-    if isinstance(depth, bool) or not isinstance(depth, (int, str)):
-        raise TypeError(f"depth must be an int, one of {list(DEPTHS)}; got {type(depth).__name__}")
-    try:
-        value = int(depth)
-    except ValueError:
-        value = None
-    if value not in DEPTHS:
-        raise ValueError(f"depth must be one of {list(DEPTHS)}; got {depth!r}")
-    return value
-
-
-def default_weights(depth: int) -> WeightsEnum:
-    """torchvision's DEFAULT ImageNet weights for `depth` (its URL, labels and preprocessing)."""
-    return torchvision.models.get_model_weights(f"resnet{check_depth(depth)}").DEFAULT
+# devices
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
@@ -134,77 +105,8 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     return dev
 
 
-def checkpoint_path(depth: int) -> Path:
-    """Where torchvision caches (and looks for) the ImageNet weights of `depth`."""
-    url = default_weights(depth).url
-    return Path(torch.hub.get_dir()) / "checkpoints" / Path(urlparse(url).path).name
-
-
-def fetch_weights(depth: int, *, progress: Progress | None = None, timeout: float = 30.0) -> Path:
-    """Make sure the ImageNet weights of `depth` are in torch's cache; download them if not.
-
-    Returns the file's path. Raises `WeightsUnavailableError` (with how to fix it) when the
-    file is missing and cannot be downloaded.
-    """
-    weights = default_weights(depth)
-    path = checkpoint_path(depth)
-    if path.is_file():
-        return path
-    try:
-        download(weights.url, path, progress=progress, timeout=timeout)
-    except (URLError, OSError, ValueError) as exc:
-        raise WeightsUnavailableError(_unavailable_message(depth, path, _short(exc))) from exc
-    return path
-
-
-def download(url: str, dst: Path, *, progress: Progress | None = None, timeout: float = 30.0) -> None:
-    """Stream `url` to `dst` through a temporary file, checking torch.hub's SHA-256 name prefix.
-
-    Same contract as `torch.hub.download_url_to_file`, plus a progress callback for the UI.
-    Raises `ValueError` if the content does not match the hash in the file name.
-    """
-    match = _HASH_IN_NAME.search(dst.name)
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_name(f"{dst.name}.{uuid.uuid4().hex}.partial")
-    sha256 = hashlib.sha256()
-    try:
-        with urlopen(Request(url, headers={"User-Agent": "resnet-demo"}), timeout=timeout) as response:
-            total = int(response.headers.get("Content-Length") or 0)
-            done = 0
-            with open(tmp, "wb") as out:
-                while chunk := response.read(1 << 16):
-                    out.write(chunk)
-                    sha256.update(chunk)
-                    done += len(chunk)
-                    if progress is not None:
-                        size = f"{done / 2**20:.0f}/{total / 2**20:.0f} MB" if total else f"{done / 2**20:.0f} MB"
-                        progress(done / total if total else 0.0, f"Downloading {dst.name}: {size}")
-        if match and not sha256.hexdigest().startswith(match.group(1)):
-            raise ValueError(f"the download of {dst.name} is corrupt (its SHA-256 does not match its name)")
-        os.replace(tmp, dst)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _unavailable_message(depth: int, path: Path, reason: str) -> str:
-    size = default_weights(depth).meta.get("_file_size")
-    size_text = f", {size:.0f} MB" if size else ""
-    return (
-        f"ResNet-{depth}'s ImageNet weights ({path.name}{size_text}) are not on this machine and could "
-        f"not be downloaded ({reason}). To fix it: run `python -m resnet_demo download --depth {depth}` "
-        f"once with internet access (it saves to {path.parent}), or copy that file there, or pass a "
-        f"state_dict file with --weights PATH, or use --weights random (an untrained network)."
-    )
-
-
 # ----------------------------------------------------------------------------------------------
 # building and loading
-
-
-def _short(exc: BaseException) -> str:
-    """The first line of an exception's message, for messages users read (torch's can run long)."""
-    lines = str(exc).strip().splitlines()
-    return (lines[0] if lines else type(exc).__name__)[:200]
 
 
 def _imagenet_state_dict(depth: int, progress: Progress | None) -> dict[str, torch.Tensor]:
@@ -213,7 +115,7 @@ def _imagenet_state_dict(depth: int, progress: Progress | None) -> dict[str, tor
         return default_weights(depth).get_state_dict(progress=False, check_hash=True, weights_only=True)
     except Exception as exc:  # a damaged or truncated cache file: unpickling errors vary
         raise WeightsUnavailableError(
-            f"The cached weights file {path} could not be read ({_short(exc)}). Delete it and run "
+            f"The cached weights file {path} could not be read ({short_reason(exc)}). Delete it and run "
             f"`python -m resnet_demo download --depth {depth}` again."
         ) from exc
 
@@ -226,7 +128,7 @@ def _file_state_dict(path: Path) -> dict[str, torch.Tensor]:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # not a torch file, or not a plain state_dict
-        raise WeightsUnavailableError(f"{path} is not a PyTorch state_dict file ({_short(exc)}).") from exc
+        raise WeightsUnavailableError(f"{path} is not a PyTorch state_dict file ({short_reason(exc)}).") from exc
     if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
         state = state["state_dict"]  # a training checkpoint that wraps the state_dict
     if not isinstance(state, dict):
@@ -245,7 +147,7 @@ def _build(depth: int, state_dict: dict[str, torch.Tensor] | None) -> nn.Module:
     try:
         module.load_state_dict(state_dict, assign=True)
     except RuntimeError as exc:
-        raise WeightsUnavailableError(f"These weights do not fit ResNet-{depth}: {_short(exc)}") from exc
+        raise WeightsUnavailableError(f"These weights do not fit ResNet-{depth}: {short_reason(exc)}") from exc
     return module
 
 
