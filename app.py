@@ -10,8 +10,7 @@ import argparse
 import logging
 import os
 
-import resnet_demo  # first: on a ZeroGPU Space, `spaces` must be imported before torch
-from resnet_demo.service import AppConfig, Service
+from resnet_demo.service import AppConfig, Service  # the package imports `spaces` (ZeroGPU) before torch
 from resnet_demo.ui import build_app
 from resnet_demo.zoo import DEPTHS, resolve_device
 

@@ -139,8 +139,8 @@ def main() -> None:
 
     ms = sorted(v * 1e3 for v in latencies)
     p95 = ms[int(0.95 * (len(ms) - 1))] if ms else float("nan")
-    print(f"| clients | requests | errors | mismatches | p50 ms | p95 ms | throughput req/s |")
-    print(f"|---|---|---|---|---|---|---|")
+    print("| clients | requests | errors | mismatches | p50 ms | p95 ms | throughput req/s |")
+    print("|---|---|---|---|---|---|---|")
     print(f"| {args.clients} | {len(ms)} | {len(errors)} | {len(mismatches)} | "
           f"{statistics.median(ms) if ms else float('nan'):.0f} | {p95:.0f} | {len(ms) / elapsed:.2f} |")
     for e in sorted(set(errors))[:10]:

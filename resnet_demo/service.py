@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.request import Request, urlopen
 
+from .cams import METHODS
 from .errors import WeightsUnavailableError
 from .explanation import Explanation, explain
 from .zoo import DEPTHS, LoadedModel, Progress, checkpoint_path, default_weights, load_model
@@ -121,6 +122,9 @@ class Service:
     def explain_photo(self, path: str | Path, *, progress: Progress | None = None, **options) -> Explanation:
         """explain() for a photo file with the app's policy; example photos are cached lazily."""
         depth = options.pop("depth")
+        spec = METHODS.get(options.get("method", "gradcam"))  # unknown names reach explain's ValueError
+        if spec is not None and spec.runs_model:
+            options["all_stages"] = False  # Score-CAM costs one forward per channel: the chosen stage only
         model = self.model(depth, progress=progress)  # load (or download) outside the GPU task
         key = self._cache_key(path, model, options)
         if key is not None:

@@ -134,3 +134,14 @@ def test_a_bad_weights_file_is_an_error_not_a_fallback(tmp_path, photo_path):
 def test_strings_exist_in_both_languages():
     assert set(EN) == set(ZH)
     assert language("zh-CN,zh;q=0.9,en;q=0.8") == "zh-CN" and language("en-GB") == "en" and language(None) == "en"
+
+
+def test_score_cam_reports_progress_and_computes_one_stage(handlers, photo_path):
+    seen = []
+
+    def progress(fraction=None, desc=None):
+        seen.append((fraction, desc))
+
+    *_, shown = handlers.explain(str(photo_path), 18, "scorecam", "layer4", "", 5, 0.5, True, request(), progress)
+    assert list(shown.result.cams_by_stage) == ["layer4"]  # all_stages is ignored for Score-CAM
+    assert seen[-1][0] == 1.0 and "Score-CAM" in seen[-1][1] and len(seen) == 512 // 16

@@ -23,7 +23,8 @@ EN: dict[str, str] = {
     "examples": "Example photos (public domain, see assets/README.md)",
     "depth": "Depth",
     "method": "CAM method",
-    "method_info": "Score-CAM runs the network once per channel: slow, especially on a CPU.",
+    "method_info": "Score-CAM runs the network once per channel: slow, especially on a CPU "
+    "(so it is computed for the chosen stage only).",
     "stage": "Stage to explain",
     "stage_info": "layer4 is coarse but most about the class; layer1 is sharp but about edges and texture.",
     "target": "Class to explain",
@@ -79,7 +80,7 @@ ZH: dict[str, str] = {
     "examples": "示例照片（公有领域，见 assets/README.md）",
     "depth": "网络深度",
     "method": "CAM 方法",
-    "method_info": "Score-CAM 对每个通道都要运行一次网络：很慢，在 CPU 上尤其如此。",
+    "method_info": "Score-CAM 对每个通道都要运行一次网络：很慢，在 CPU 上尤其如此（因此只计算所选阶段）。",
     "stage": "要解释的阶段",
     "stage_info": "layer4 分辨率低但最关乎类别；layer1 更清晰，但主要反映边缘和纹理。",
     "target": "要解释的类别",
