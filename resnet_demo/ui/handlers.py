@@ -40,7 +40,7 @@ class Shown:
     folder: Path  # this request's download files
 
 
-def _lang(request: gr.Request | None) -> str:
+def request_language(request: gr.Request | None) -> str:
     headers = getattr(request, "headers", None) or {}
     return language(headers.get("accept-language"))
 
@@ -140,7 +140,7 @@ class Handlers:
             features_stem, features_layer1..features_layer4: each stage's strongest channels
             status: device, weights and per-phase milliseconds
         """
-        lang = _lang(request)
+        lang = request_language(request)
         if not image:
             return self._empty(lang)
         try:
@@ -193,7 +193,7 @@ class Handlers:
             r = shown.result
             return render_overlay(r.photo, r.cam, r.crop_box, alpha=float(opacity)), self._strip(r, float(opacity))
         except Exception as exc:  # noqa: BLE001
-            raise user_error(exc, _lang(request)) from exc
+            raise user_error(exc, request_language(request)) from exc
 
     def pick_prediction(self, evt: gr.SelectData) -> str:
         """A click on a prediction selects that class as the target (which re-runs the explanation)."""
@@ -203,7 +203,7 @@ class Handlers:
     def export_npz(self, shown: Shown | None, request: gr.Request = None) -> list[str] | None:
         """Write the stage activations and CAMs as NPZ (on request: it is several MB)."""
         if shown is None:
-            raise gr.Error(say("err_no_photo", _lang(request)))
+            raise gr.Error(say("err_no_photo", request_language(request)))
         path = save_arrays(shown.result, shown.folder / "arrays.npz")
         return [str(shown.folder / "overlay.png"), str(shown.folder / "result.json"), str(path)]
 
@@ -224,7 +224,7 @@ class Handlers:
 
     def banner_on_load(self, request: gr.Request = None) -> dict:
         """The banner as the page opens, in the browser's language."""
-        return self.banner(_lang(request))
+        return self.banner(request_language(request))
 
     def banner(self, lang: str = "en") -> dict:
         """The untrained-network warning: visible whenever any depth runs on random weights."""

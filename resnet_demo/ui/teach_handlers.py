@@ -19,7 +19,7 @@ from ..teach.compare import comparison_table, render_cam_row
 from ..teach.diagram import render_block_diagram
 from ..teach.gradflow import render_gradient_flow
 from ..teach.residual import block_summary, render_ratio_chart
-from .handlers import Shown, _lang, user_error
+from .handlers import Shown, request_language, user_error
 from .strings import say
 
 
@@ -59,7 +59,7 @@ class TeachHandlers:
             ratio_chart: ‖F(x)‖/‖x‖ for every block of the network
             summary: the chosen block's norms and ratio
         """
-        lang = _lang(request)
+        lang = request_language(request)
         path = self._photo(image, lang)
         try:
             index = min(int(block), blocks_in(depth, stage) - 1)
@@ -92,7 +92,7 @@ class TeachHandlers:
             table: one row per depth
             cams: each depth's CAM side by side
         """
-        lang = _lang(request)
+        lang = request_language(request)
         path = self._photo(image, lang)
         depths = depths or [18, 50, 152]
         try:
@@ -115,7 +115,7 @@ class TeachHandlers:
             chart: per-block gradient norms on a log scale (residual solid, plain dashed)
             note: how to read it, and whether trained weights were available
         """
-        lang = _lang(request)
+        lang = request_language(request)
         path = self._photo(image, lang)
         try:
             flows = self.service.gradient_flow(path, int(depth), progress=lambda f, m: progress(f, desc=m))
@@ -136,7 +136,7 @@ class TeachHandlers:
             totals: total parameters and multiply-adds for one 224×224 image
             diagram: BasicBlock vs Bottleneck
         """
-        lang = _lang(request)
+        lang = request_language(request)
         try:
             arch = architecture(int(depth))
             totals = say("arch_totals", lang, depth=arch.depth, params=arch.total_params / 1e6, gmacs=arch.gmacs,
