@@ -41,6 +41,7 @@ class Shown:
 
 
 def request_language(request: gr.Request | None) -> str:
+    """The language for text built at run time, from the browser's Accept-Language header."""
     headers = getattr(request, "headers", None) or {}
     return language(headers.get("accept-language"))
 
