@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .cams import METHODS, CamMethod, check_method, compute_cam
+from .cams import CamMethod, check_method, compute_cam
 from .capture import CAM_STAGES, STAGES, Capture, check_block
 from .errors import ResourceExhaustedError
 from .images import ImageSource, crop_box, prepare_image
@@ -183,7 +183,7 @@ def explain(
             arrays = _run(model, x, spec, cam_stages, target, top_k, block, clock)
             target = arrays["target"]
             if spec.runs_model:  # Score-CAM runs the shared model again: keep the lock
-                cams = _cams(spec, arrays, cam_stages, x, model, progress)
+                cams = _cams(spec, arrays, cam_stages, x, model.module, progress)
         if not spec.runs_model:
             cams = _cams(spec, arrays, cam_stages, x, None, None)
         clock.mark("cam")
@@ -268,7 +268,7 @@ def _cams(
     arrays: dict[str, Any],
     cam_stages: tuple[str, ...],
     x: torch.Tensor,
-    module_owner: LoadedModel | None,
+    module: torch.nn.Module | None,
     progress: Progress | None,
 ) -> dict[str, np.ndarray]:
     return {
@@ -278,11 +278,11 @@ def _cams(
             arrays["grads"].get(s),
             target=arrays["target"],
             input_tensor=x,
-            model=module_owner.module if module_owner else None,
+            model=module,
             progress=progress,
         )
         for s in cam_stages
     }
 
 
-__all__ = ["explain", "Explanation", "Prediction", "BlockStat", "BlockMaps", "METHODS"]
+__all__ = ["explain", "Explanation", "Prediction", "BlockStat", "BlockMaps"]

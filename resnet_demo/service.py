@@ -70,6 +70,7 @@ class Service:
         self._lock = threading.Lock()
         self._results: OrderedDict[tuple, Explanation] = OrderedDict()
         self._cache_size = cache_size
+        self._example_sizes = {p.stat().st_size for p in EXAMPLE_PHOTOS}
         self._example_hashes = {_file_hash(p) for p in EXAMPLE_PHOTOS}
 
     # -- start-up ------------------------------------------------------------------------------
@@ -162,7 +163,13 @@ class Service:
         return _gradient_flow_on_device(trained, (depth, "random", str(model.device)), str(path))
 
     def _cache_key(self, path: str | Path, model: LoadedModel, options: dict) -> tuple | None:
-        digest = _file_hash(Path(path))
+        path = Path(path)
+        try:
+            if path.stat().st_size not in self._example_sizes:
+                return None  # not an example: skip hashing what may be a 25 MB upload
+        except OSError:
+            return None
+        digest = _file_hash(path)
         if digest not in self._example_hashes:
             return None  # only the bundled examples: uploads are private and rarely repeat
         return (digest, model.depth, model.weights, str(model.device), tuple(sorted(options.items())))

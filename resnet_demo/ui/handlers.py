@@ -21,14 +21,15 @@ import gradio as gr
 from ..errors import DemoError, ImageError, ResourceExhaustedError, WeightsUnavailableError
 from ..explanation import Explanation
 from ..export import save_arrays, save_json
-from ..render import render_cam_strip, render_feature_grid, render_overlay
+from ..capture import STAGES
+from ..render import render_cam_strip, render_overlay, render_panels
 from ..service import Service
 from ..zoo import DEPTHS
 from .strings import language, say
 
 log = logging.getLogger(__name__)
 
-STAGE_TABS = ("stem", "layer1", "layer2", "layer3", "layer4")
+STAGE_TABS = STAGES  # one feature-map tab per stage
 TOP1_VALUES = ("", "top-1", "top1", "auto", "none")
 
 
@@ -140,6 +141,9 @@ class Handlers:
             cam_strip: the CAM at layer1..layer4
             features_stem, features_layer1..features_layer4: each stage's strongest channels
             status: device, weights and per-phase milliseconds
+            banner: the "untrained network" warning (empty when the weights are trained)
+            files: overlay.png and result.json
+            shapes: each stage's C×H×W, and how they change from stage to stage
         """
         lang = request_language(request)
         if not image:
@@ -157,18 +161,16 @@ class Handlers:
                 progress=lambda fraction, message: progress(fraction, desc=message),
             )
             folder = self._new_folder()
-            overlay = render_overlay(result.photo, result.cam, result.crop_box, alpha=float(opacity))
-            strip = self._strip(result, float(opacity))
-            grids = [render_feature_grid(result.stages[s], stage=s) for s in STAGE_TABS]
-            overlay.save(folder / "overlay.png")
+            panels = render_panels(result, alpha=float(opacity))
+            panels.overlay.save(folder / "overlay.png")
             save_json(result, folder / "result.json")
         except Exception as exc:  # noqa: BLE001 - every failure becomes a message, the server stays up
             raise user_error(exc, lang) from exc
         return (
             {prediction_key(p.label, p.index): p.prob for p in result.predictions},
-            overlay,
-            strip,
-            *grids,
+            panels.overlay,
+            panels.cam_strip,
+            *(panels.features[s] for s in STAGE_TABS),
             self.status(result, lang),
             self.banner(lang),
             [str(folder / "overlay.png"), str(folder / "result.json")],
