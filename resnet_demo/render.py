@@ -1,7 +1,11 @@
 """Pictures of an explanation, drawn with numpy and PIL (matplotlib only for its colormaps and font).
 
+Everything a page shows is drawn from a `display.Display` (the crop of the photo the model saw,
+at most display size, the CAMs and the channels each grid shows), so a first drawing and a
+redraw at a new opacity are the same pixels, and no panel needs the full-resolution photo:
+
 * `render_overlay`: the CAM over the part of the photo the model actually saw (its centre crop),
-  at the photo's own resolution up to `max_side`, not over the 224-pixel tensor;
+  at the photo's own resolution up to the display size, not over the 224-pixel tensor;
 * `render_cam_strip`: the same class explained at layer1 → layer4, side by side;
 * `render_feature_grid`: a stage's strongest channels (top-N by mean activation), each scaled
   to its own range, labelled with its channel index, titled with the tensor's C×H×W;
@@ -20,7 +24,9 @@ import matplotlib
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from .explanation import BlockMaps, Explanation
+from .capture import CAM_STAGES
+from .display import Display, StageChannels
+from .explanation import BlockMaps
 
 CAM_COLORMAP = "jet"  # the convention of CAM papers, and readable on a projector
 FEATURE_COLORMAP = "viridis"
@@ -61,15 +67,6 @@ def _resize_float(values: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return np.asarray(Image.fromarray(values.astype(np.float32)).resize(size, Image.BILINEAR))
 
 
-def crop_photo(photo: Image.Image, box: tuple[float, float, float, float], max_side: int) -> Image.Image:
-    """The photo's region inside `box`, downscaled only if its longer side exceeds `max_side`."""
-    region = photo.crop(tuple(int(round(v)) for v in box))
-    scale = max_side / max(region.size)
-    if scale < 1.0:
-        region = region.resize((max(1, round(region.width * scale)), max(1, round(region.height * scale))), Image.BILINEAR)
-    return region
-
-
 def blend(base: Image.Image, cam: np.ndarray, *, alpha: float, cmap: str = CAM_COLORMAP) -> Image.Image:
     """`cam` (any size, values in [0, 1]) coloured and laid over `base` with opacity `alpha`."""
     if not 0.0 <= alpha <= 1.0:
@@ -78,17 +75,10 @@ def blend(base: Image.Image, cam: np.ndarray, *, alpha: float, cmap: str = CAM_C
     return Image.blend(base.convert("RGB"), heat, alpha)  # (1 - alpha) * base + alpha * heat, in C
 
 
-def render_overlay(
-    photo: Image.Image,
-    cam: np.ndarray,
-    box: tuple[float, float, float, float],
-    *,
-    alpha: float = 0.5,
-    cmap: str = CAM_COLORMAP,
-    max_side: int = 1024,
-) -> Image.Image:
-    """The CAM over the region of `photo` the model saw, at the photo's resolution (≤ max_side)."""
-    return blend(crop_photo(photo, box, max_side), cam, alpha=alpha, cmap=cmap)
+def render_overlay(crop: Image.Image, cam: np.ndarray | None, *, alpha: float = 0.5,
+                   cmap: str = CAM_COLORMAP) -> Image.Image:
+    """The CAM over `crop`, the region of the photo the model saw (the crop alone when `cam` is None)."""
+    return blend(crop, cam, alpha=alpha, cmap=cmap) if cam is not None else crop.convert("RGB")
 
 
 def _caption(draw: ImageDraw.ImageDraw, xy: tuple[int, int], text: str, size: int, *, fill=INK) -> None:
@@ -105,9 +95,8 @@ def _tag(text: str, size: int = 13) -> Image.Image:
 
 
 def render_cam_strip(
-    photo: Image.Image,
+    crop: Image.Image,
     cams_by_stage: dict[str, np.ndarray],
-    box: tuple[float, float, float, float],
     stage_shapes: dict[str, tuple[int, ...]],
     *,
     alpha: float = 0.5,
@@ -115,8 +104,8 @@ def render_cam_strip(
     cell: int = 224,
 ) -> Image.Image:
     """One overlay per stage, layer1 → layer4, each captioned with its map's resolution."""
-    stages = ("layer1", "layer2", "layer3", "layer4")
-    base = crop_photo(photo, box, cell).resize((cell, cell), Image.BILINEAR)
+    stages = CAM_STAGES
+    base = crop.resize((cell, cell), Image.BILINEAR)
     pad, caption_h = 8, 26
     strip = Image.new("RGB", (len(stages) * (cell + pad) + pad, cell + caption_h + pad), BACKGROUND)
     draw = ImageDraw.Draw(strip)
@@ -130,14 +119,6 @@ def render_cam_strip(
         _, h, w = stage_shapes[stage]
         _caption(draw, (x0 + 2, 4), f"{stage} · {h}×{w}", 16)
     return strip
-
-
-def top_channels(activation: np.ndarray, n: int) -> np.ndarray:
-    """Indices of the `n` channels of a (C, H, W) activation with the largest mean, strongest first."""
-    means = activation.reshape(activation.shape[0], -1).mean(axis=1)
-    n = min(n, len(means))
-    top = np.argpartition(-means, n - 1)[:n]
-    return top[np.argsort(-means[top], kind="stable")]
 
 
 @dataclass(frozen=True)
@@ -169,22 +150,23 @@ GRID = GridLayout()
 
 
 def render_feature_grid(
-    activation: np.ndarray, *, stage: str, layout: GridLayout = GRID, cmap: str = FEATURE_COLORMAP
+    channels: StageChannels, *, stage: str, layout: GridLayout = GRID, cmap: str = FEATURE_COLORMAP
 ) -> Image.Image:
-    """The `layout.top_n` strongest channels of a (C, H, W) stage output as a labelled grid.
+    """A stage's shown channels (its strongest, see `display.Display`) as a labelled grid.
 
     Each channel is min-max scaled on its own (so weak and strong channels are both visible)
     and enlarged with nearest-neighbour sampling, so its true H×W resolution stays visible.
     """
-    channels, height, width = activation.shape
-    chosen = top_channels(activation, layout.top_n)
+    n_channels, height, width = channels.shape
+    chosen = channels.indices[: layout.top_n]
     rows = -(-len(chosen) // layout.columns)
     cols = min(layout.columns, len(chosen))
     size = (cols * (layout.cell + layout.pad) + layout.pad, rows * (layout.cell + layout.pad) + layout.pad + layout.title_h)
     grid = Image.new("RGB", size, BACKGROUND)
     draw = ImageDraw.Draw(grid)
-    _caption(draw, (layout.pad, 5), f"{stage}  ·  {channels}×{height}×{width}  ·  top {len(chosen)} channels by mean", 16)
-    picked = activation[chosen]  # (n, H, W)
+    _caption(draw, (layout.pad, 5), f"{stage}  ·  {n_channels}×{height}×{width}  ·  top {len(chosen)} channels by mean",
+             16)
+    picked = channels.maps[: len(chosen)]  # (n, H, W)
     low = picked.min(axis=(1, 2), keepdims=True)
     span = picked.max(axis=(1, 2), keepdims=True) - low
     scaled = np.divide(picked - low, span, out=np.zeros_like(picked), where=span > 0)  # each channel to [0, 1]
@@ -196,17 +178,17 @@ def render_feature_grid(
     return grid
 
 
-def channel_at(activation: np.ndarray, x: float, y: float, layout: GridLayout = GRID) -> int | None:
-    """The channel index drawn at pixel (x, y) of `render_feature_grid(activation)`, if any."""
+def channel_at(channels: StageChannels, x: float, y: float, layout: GridLayout = GRID) -> int | None:
+    """The channel number drawn at pixel (x, y) of `render_feature_grid(channels)`, if any."""
     k = layout.tile_at(x, y)
-    chosen = top_channels(activation, layout.top_n)
-    return int(chosen[k]) if k is not None and k < len(chosen) else None
+    return int(channels.indices[k]) if k is not None and k < len(channels.indices) else None
 
 
-def render_channel(activation: np.ndarray, channel: int, *, stage: str, size: int = 336,
+def render_channel(channels: StageChannels, channel: int, *, stage: str, size: int = 336,
                    cmap: str = FEATURE_COLORMAP) -> Image.Image:
-    """One channel enlarged, with its index, resolution and value range written under it."""
-    values = activation[channel]
+    """One shown channel enlarged, with its number, resolution and value range written under it."""
+    (position,) = np.flatnonzero(channels.indices == channel)[:1]
+    values = channels.maps[position]
     tile = Image.fromarray(colorize(_normalise(values), cmap)).resize((size, size), Image.NEAREST)
     out = Image.new("RGB", (size + 16, size + 56), BACKGROUND)
     out.paste(tile, (8, 8))
@@ -253,12 +235,13 @@ class Panels:
     block: Image.Image | None
 
 
-def render_panels(r: Explanation, *, alpha: float = 0.5, cmap: str = CAM_COLORMAP) -> Panels:
-    """All panels of `r` (≤ 30 ms at ResNet-50 on a laptop CPU: see bench/bench_render.py)."""
-    shapes = {name: a.shape for name, a in r.stages.items()}
+def render_panels(d: Display, *, alpha: float = 0.5, cmap: str = CAM_COLORMAP,
+                  block_maps: BlockMaps | None = None) -> Panels:
+    """Every panel of one explanation, from its display (bench/bench_request.py times this)."""
+    shapes = {name: s.shape for name, s in d.stages.items()}
     return Panels(
-        overlay=render_overlay(r.photo, r.cam, r.crop_box, alpha=alpha, cmap=cmap),
-        cam_strip=render_cam_strip(r.photo, r.cams_by_stage, r.crop_box, shapes, alpha=alpha, cmap=cmap),
-        features={name: render_feature_grid(a, stage=name) for name, a in r.stages.items()},
-        block=render_block_maps(r.block_maps) if r.block_maps is not None else None,
+        overlay=render_overlay(d.crop, d.cam, alpha=alpha, cmap=cmap),
+        cam_strip=render_cam_strip(d.crop, d.cams_by_stage, shapes, alpha=alpha, cmap=cmap),
+        features={name: render_feature_grid(s, stage=name) for name, s in d.stages.items()},
+        block=render_block_maps(block_maps) if block_maps is not None else None,
     )

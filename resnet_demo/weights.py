@@ -12,7 +12,6 @@ import hashlib
 import os
 import re
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.error import URLError
@@ -24,12 +23,10 @@ import torchvision
 from torchvision.models import WeightsEnum
 
 from .errors import WeightsUnavailableError
+from .lanes import Progress
 
 DEPTHS: tuple[int, ...] = (18, 34, 50, 101, 152)
 """The depths torchvision ships ImageNet weights for; each is `torchvision.models.resnet{depth}`."""
-
-Progress = Callable[[float, str], None]
-"""A progress callback: (fraction done in [0, 1], a short message for the user)."""
 
 _HASH_IN_NAME = re.compile(r"-([a-f0-9]+)\.")  # torch.hub's convention: name-<sha256 prefix>.pth
 

@@ -26,10 +26,11 @@ import torchvision
 from torch import nn
 
 from .errors import DeviceUnavailableError, WeightsUnavailableError
-from .weights import DEPTHS, Progress, short_reason, check_depth, checkpoint_path, default_weights, fetch_weights
+from .lanes import Progress
+from .weights import DEPTHS, short_reason, check_depth, checkpoint_path, default_weights, fetch_weights
 
-__all__ = ["DEPTHS", "LoadedModel", "ModelCache", "MODEL_CACHE", "Progress", "check_depth", "checkpoint_path",
-           "default_weights", "fetch_weights", "load_model", "resolve_device"]
+__all__ = ["DEPTHS", "LoadedModel", "ModelCache", "MODEL_CACHE", "check_depth", "checkpoint_path",
+           "default_weights", "fetch_weights", "load_model", "resolve_device", "weights_file_depth"]
 
 WEIGHT_MODES: tuple[str, ...] = ("imagenet", "random")
 """Named weight sources; anything else given as `weights=` is read as a path to a state_dict."""
@@ -131,9 +132,30 @@ def _file_state_dict(path: Path) -> dict[str, torch.Tensor]:
         raise WeightsUnavailableError(f"{path} is not a PyTorch state_dict file ({short_reason(exc)}).") from exc
     if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
         state = state["state_dict"]  # a training checkpoint that wraps the state_dict
-    if not isinstance(state, dict):
-        raise WeightsUnavailableError(f"{path} holds a {type(state).__name__}, not a state_dict.")
-    return state
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise WeightsUnavailableError(f"{path} holds a {type(state).__name__}, not a state_dict of tensors.")
+    # float16/bfloat16/float64 files (e.g. saved with .half() to halve their size) run as float32:
+    # the photo's tensor is float32, and a half-precision CPU forward would be slow or unsupported.
+    return {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
+
+
+def weights_file_depth(path: str | os.PathLike) -> int:
+    """The depth whose architecture the state_dict file at `path` fits exactly.
+
+    Read once when the app starts, so a wrong, damaged or truncated file is refused at start
+    with a message, not at the first request. Raises `WeightsUnavailableError` otherwise.
+    """
+    state = _file_state_dict(Path(path).expanduser())
+    shapes = {k: tuple(v.shape) for k, v in state.items()}
+    for depth in DEPTHS:
+        with torch.device("meta"):
+            reference = torchvision.models.get_model(f"resnet{depth}", weights=None).state_dict()
+        if shapes == {k: tuple(v.shape) for k, v in reference.items()}:
+            return depth
+    raise WeightsUnavailableError(
+        f"{path} does not hold the weights of a torchvision ResNet-18, 34, 50, 101 or 152 "
+        f"({len(state)} tensors, none of these architectures matches their names and shapes)."
+    )
 
 
 def _build(depth: int, state_dict: dict[str, torch.Tensor] | None) -> nn.Module:

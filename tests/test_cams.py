@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import threading
 
 import numpy as np
 import pytest
@@ -11,7 +12,8 @@ from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
 from helpers import correlation, hooks_left
 from resnet_demo import CAM_STAGES, explain
-from resnet_demo.cams import METHODS, check_method, compute_cam
+from resnet_demo.cams import METHODS, ScoreRunner, check_method, compute_cam
+from resnet_demo.lanes import Cancelled
 from resnet_demo.capture import Capture
 
 GRADIENT_AND_EIGEN = [name for name, spec in METHODS.items() if not spec.runs_model]
@@ -42,21 +44,82 @@ def test_method_agrees_with_pytorch_grad_cam_at_every_stage(random_model, photo,
     assert hooks_left(m.module) == []
 
 
-def test_score_cam_agrees_and_reports_progress(random_model):
-    m = random_model(18)
+def _layer4(m, size: int = 64):
     torch.manual_seed(0)
-    x = torch.randn(1, 3, 64, 64)  # small input keeps 512 masked passes quick
+    x = torch.randn(1, 3, size, size)  # a small input keeps 512 masked passes quick
     with torch.no_grad(), Capture(m.module) as cap:
         logits = m.module(x)
-    target = int(logits.argmax())
+    return x, cap.stages["layer4"].numpy(), int(logits.argmax())
+
+
+def test_score_cam_with_every_channel_agrees_and_reports_progress(random_model):
+    m = random_model(18)
+    x, activations, target = _layer4(m)
     seen = []
-    ours = compute_cam(
-        METHODS["scorecam"], cap.stages["layer4"].numpy(), None, target=target, input_tensor=x, model=m.module,
-        progress=lambda f, msg: seen.append(f),
-    )
+    runner = ScoreRunner(m.module, 512, progress=lambda f, msg: seen.append(f))
+    ours = compute_cam(METHODS["scorecam"], activations, None, target=target, input_tensor=x, model=runner,
+                       max_channels=None, batch_size=16)
     expected = reference_cam("scorecam", m.module, x, "layer4", target)
     assert correlation(ours, expected) >= 0.999
     assert seen[-1] == pytest.approx(1.0) and len(seen) == 512 // 16
+
+
+def score_cam_by_hand(model, x, activations, channels, target):
+    """Score-CAM (Wang et al. 2020) over the given channels only, written out: mask, score, softmax, sum."""
+    maps = torch.nn.functional.interpolate(torch.from_numpy(activations[:, channels]), size=x.shape[-2:],
+                                           mode="bilinear", align_corners=True)[0]  # (n, H, W)
+    low = maps.flatten(1).min(1).values[:, None, None]
+    high = maps.flatten(1).max(1).values[:, None, None]
+    masks = (maps - low) / (high - low + 1e-8)
+    with torch.no_grad():
+        scores = torch.stack([model(x * mask)[0, target] for mask in masks])  # (n,)
+    weights = scores.softmax(0).numpy()
+    cam = np.maximum((weights[:, None, None] * activations[0, channels]).sum(0), 0)
+    cam = torch.nn.functional.interpolate(torch.from_numpy(cam)[None, None], size=x.shape[-2:], mode="bilinear")[0, 0]
+    return ((cam - cam.min()) / (cam.max() - cam.min())).numpy()
+
+
+def test_score_cam_bounded_to_the_strongest_channels(random_model):
+    m = random_model(18)
+    x, activations, target = _layer4(m)
+    means = activations[0].mean(axis=(1, 2))
+    strongest = np.argsort(-means)[:24]
+    ours = compute_cam(METHODS["scorecam"], activations, None, target=target, input_tensor=x, model=m.module,
+                       max_channels=24)
+    assert correlation(ours, score_cam_by_hand(m.module, x, activations, strongest, target)) >= 0.999
+    with pytest.raises(ValueError, match="max_channels"):
+        compute_cam(METHODS["scorecam"], activations, None, target=target, input_tensor=x, model=m.module,
+                    max_channels=0)
+
+
+def test_score_runner_pauses_stops_and_locks_one_batch_at_a_time(random_model):
+    m = random_model(18)
+    x, activations, target = _layer4(m)
+    lock, events = threading.Lock(), []
+
+    class Watched:
+        def __enter__(self):
+            lock.acquire()
+            events.append("lock")
+
+        def __exit__(self, *exc):
+            events.append("unlock")
+            lock.release()
+
+    def pause():
+        assert not lock.locked()  # never paused while holding the model
+        events.append("pause")
+
+    runner = ScoreRunner(m.module, 8, lock=Watched(), pause=pause)
+    compute_cam(METHODS["scorecam"], activations, None, target=target, input_tensor=x, model=runner,
+                max_channels=8, batch_size=4)
+    assert events == ["pause", "lock", "unlock"] * 2
+    asked = []
+    stopping = ScoreRunner(m.module, 8, should_stop=lambda: asked.append(1) or len(asked) > 1)  # stop before batch 2
+    with pytest.raises(Cancelled):
+        compute_cam(METHODS["scorecam"], activations, None, target=target, input_tensor=x, model=stopping,
+                    max_channels=8, batch_size=4)
+    assert stopping.done == 4  # one batch ran, the second never started
 
 
 def test_unknown_method_names_the_allowed_ones():

@@ -144,3 +144,39 @@ def test_crop_box_matches_torchvision_resize_and_center_crop(random_model, photo
     assert np.corrcoef(ours.ravel(), (theirs * 255).ravel())[0, 1] > 0.98
     left, top, right, bottom = box
     assert right - left == pytest.approx(bottom - top, rel=0.01) and 0 <= left < right <= photo.width
+
+
+@pytest.mark.parametrize("size", [(2100, 100), (100, 2100)])  # 21:1 either way
+def test_shapes_no_camera_makes_are_refused_before_decoding(size):
+    with pytest.raises(ImageError, match="refused, not shrunk.*20 times"):
+        images.prepare_image(_png_header_only(*size))
+    assert images.prepare_image(Image.new("RGB", (2000, 100))).size == (2000, 100)  # 20:1 is still a panorama
+
+
+def _jpeg(size: tuple[int, int], **save) -> bytes:
+    ramp = np.linspace(0, 255, size[0], dtype=np.uint8)
+    image = Image.fromarray(np.dstack([np.tile(ramp, (size[1], 1))] * 3), "RGB")
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=90, **save)
+    return buffer.getvalue()
+
+
+def test_large_photos_are_decoded_just_large_enough():
+    big = _jpeg((4032, 3024))
+    assert images.prepare_image(big).size == (4032, 3024)  # by default: full resolution
+    assert images.prepare_image(big, min_short_side=1463).size == (2016, 1512)  # libjpeg's 1/2 scale
+    assert images.prepare_image(big, min_short_side=256).size == (504, 378)  # 1/8: never below what was asked
+    assert images.prepare_image(_jpeg((300, 200)), min_short_side=256).size == (300, 200)  # never enlarged
+    png = io.BytesIO()
+    Image.new("RGB", (3000, 2000), (10, 200, 30)).save(png, format="PNG")
+    reduced = images.prepare_image(png.getvalue(), min_short_side=500)  # no DCT scaling: box-reduced by 4
+    assert reduced.size == (750, 500) and reduced.getpixel((10, 10)) == (10, 200, 30)
+    with pytest.raises(ValueError, match="min_short_side"):
+        images.prepare_image(big, min_short_side=8)
+
+
+def test_reduced_decoding_keeps_exif_orientation():
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored landscape, shown portrait
+    upright = images.prepare_image(_jpeg((4000, 3000), exif=exif), min_short_side=700)
+    assert upright.size == (750, 1000)  # 1/4 scale, then turned upright

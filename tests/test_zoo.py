@@ -133,3 +133,34 @@ def test_weights_from_a_path(tmp_path, photo):
     (tmp_path / "junk.pt").write_text("hello")
     with pytest.raises(WeightsUnavailableError, match="not a PyTorch state_dict"):
         load_model(18, weights=tmp_path / "junk.pt", device="cpu")
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float64])
+def test_weights_files_of_any_float_dtype_run_as_float32(tmp_path, photo, dtype):
+    from resnet_demo import explain
+
+    zoo.MODEL_CACHE.clear()
+    torch.manual_seed(4)
+    state = torchvision.models.resnet18().state_dict()
+    path = tmp_path / f"resnet18-{dtype}.pt"
+    torch.save({k: v.to(dtype) if v.is_floating_point() else v for k, v in state.items()}, path)
+    m = load_model(18, weights=path, device="cpu")
+    assert {p.dtype for p in m.module.parameters()} == {torch.float32}
+    assert m.module.bn1.num_batches_tracked.dtype == torch.int64  # integer buffers keep their type
+    assert torch.allclose(m.module.fc.weight, state["fc.weight"].to(dtype).float())
+    assert len(explain(m, photo).predictions) == 5  # the request that used to fail on every call
+
+
+def test_a_weights_file_is_checked_once_for_the_depth_it_fits(tmp_path):
+    torch.manual_seed(5)
+    good = tmp_path / "r34.pt"
+    torch.save(torchvision.models.resnet34().state_dict(), good)
+    assert zoo.weights_file_depth(good) == 34
+    wrong = tmp_path / "vgg-ish.pt"
+    torch.save({"features.0.weight": torch.zeros(64, 3, 3, 3)}, wrong)
+    with pytest.raises(WeightsUnavailableError, match="does not hold the weights of a torchvision ResNet"):
+        zoo.weights_file_depth(wrong)
+    truncated = tmp_path / "cut.pt"
+    truncated.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    with pytest.raises(WeightsUnavailableError, match="not a PyTorch state_dict"):
+        zoo.weights_file_depth(truncated)

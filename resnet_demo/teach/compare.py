@@ -1,25 +1,31 @@
 """The same photo through several depths: what does going deeper buy, and what does it cost?
 
-One `explain` per depth (models come from the engine's cache), so each row's latency is one
-real request on this machine: preprocessing, the hooked forward, the partial backward and the
-CAM. Parameters are counted on the model; multiply-adds come from `architecture`.
+The photo is decoded once, at the size the largest preprocessing needs; then one `explain` per
+depth (models come from the engine's cache), so each row's latency is one real request on this
+machine (the hooked forward, the partial backward and the CAM; time spent queued for a model
+shared with other visitors is not counted). Parameters are counted on the model; multiply-adds
+come from `architecture`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageDraw
 
+from ..cams import check_method
+from ..capture import CAM_STAGES
+from ..display import crop_photo
 from ..explanation import explain
 from ..images import ImageSource, prepare_image
-from ..render import BACKGROUND, blend, crop_photo, font
+from ..lanes import Progress
+from ..render import BACKGROUND, blend, font
 from ..zoo import LoadedModel
 from .architecture import architecture
 
-Progress = Callable[[float, str], None]
+CELL = 220
+"""Pixels per side of each depth's picture in `render_cam_row`."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,7 @@ class DepthResult:
     pretrained: bool
     cam: np.ndarray  # (224, 224) in [0, 1]
     crop_box: tuple[float, float, float, float]
+    crop: Image.Image  # the region this depth's model saw, CELL × CELL pixels
 
 
 def compare_depths(
@@ -46,13 +53,25 @@ def compare_depths(
     stage: str = "layer4",
     progress: Progress | None = None,
 ) -> list[DepthResult]:
-    """Explain `image` with each model in turn (top-1 class of each), smallest depth first."""
-    photo = prepare_image(image)
+    """Explain `image` with each model in turn (top-1 class of each), smallest depth first.
+
+    Raises ValueError for no models, a depth given twice, a method that runs the model per
+    channel (Score-CAM: far too slow for several depths) or an unknown stage.
+    """
+    if not models or not all(isinstance(m, LoadedModel) for m in models):
+        raise ValueError("models must be a non-empty list of loaded models (load_model)")
+    if len({m.depth for m in models}) != len(models):
+        raise ValueError(f"models must have distinct depths; got {[m.depth for m in models]}")
+    if check_method(method).runs_model:
+        raise ValueError(f"method {method!r} runs the model once per channel: compare depths with a gradient method")
+    if stage not in CAM_STAGES:
+        raise ValueError(f"stage must be one of {list(CAM_STAGES)}; got {stage!r}")
+    photo = prepare_image(image, min_short_side=max(m.transform.resize_size[0] for m in models))  # decoded once
     results = []
     for i, model in enumerate(sorted(models, key=lambda m: m.depth)):
         if progress is not None:
             progress(i / len(models), f"ResNet-{model.depth}")
-        r = explain(model, photo, method=method, stage=stage, top_k=1)
+        r = explain(model, photo, method=method, stage=stage, top_k=1, display_size=None)
         top = r.predictions[0]
         results.append(
             DepthResult(
@@ -66,6 +85,7 @@ def compare_depths(
                 pretrained=model.pretrained,
                 cam=r.cam,
                 crop_box=r.crop_box,
+                crop=crop_photo(photo, r.crop_box, CELL).resize((CELL, CELL), Image.BILINEAR),
             )
         )
     if progress is not None:
@@ -82,17 +102,14 @@ def comparison_table(results: list[DepthResult]) -> list[list[object]]:
     ]
 
 
-
-def render_cam_row(image: ImageSource, results: list[DepthResult], *, alpha: float = 0.5, cell: int = 220) -> Image.Image:
+def render_cam_row(results: list[DepthResult], *, alpha: float = 0.5) -> Image.Image:
     """The CAM of each depth side by side, each over its own centre crop, captioned."""
-    photo = prepare_image(image)
-    pad, caption_h = 8, 48
+    cell, pad, caption_h = CELL, 8, 48
     row = Image.new("RGB", (len(results) * (cell + pad) + pad, cell + caption_h + pad), BACKGROUND)
     draw = ImageDraw.Draw(row)
     for i, r in enumerate(results):
         x0 = pad + i * (cell + pad)
-        base = crop_photo(photo, r.crop_box, cell).resize((cell, cell), Image.BILINEAR)
-        row.paste(blend(base, r.cam, alpha=alpha), (x0, caption_h))
+        row.paste(blend(r.crop, r.cam, alpha=alpha), (x0, caption_h))
         draw.text((x0 + 2, 3), f"ResNet-{r.depth}", font=font(16), fill=(20, 20, 20))
         draw.text((x0 + 2, 24), f"{r.label[:22]} {r.prob:.0%}", font=font(13), fill=(70, 70, 70))
     return row
