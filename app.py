@@ -1,5 +1,9 @@
 """ResNet Explorer's web app: `python app.py` (see --help). Flags, build the UI, queue, launch.
 
+Every flag can also be set by an environment variable, RESNET_EXPLORER_<FLAG> (e.g.
+RESNET_EXPLORER_PRELOAD=all), because a Hugging Face Space starts `python app.py` with no flags:
+its settings page sets variables instead. Flags given on the command line win.
+
 Nothing here touches the network at import; at launch the app checks once whether ImageNet
 weights can be had and, if not, serves random weights under a visible "untrained" banner.
 """
@@ -9,42 +13,77 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
 
+from resnet_demo.errors import DemoError
 from resnet_demo.service import AppConfig, Service  # the package imports `spaces` (ZeroGPU) before torch
 from resnet_demo.ui import build_app
 from resnet_demo.zoo import DEPTHS, resolve_device
 
+ENV_PREFIX = "RESNET_EXPLORER_"
+
+
+def _env(flag: str, default: object = None, *, legacy: str | None = None) -> object:
+    """The default of --flag: RESNET_EXPLORER_<FLAG>, else a legacy variable, else `default`."""
+    name = ENV_PREFIX + flag.upper().replace("-", "_")
+    return os.environ.get(name) or (os.environ.get(legacy) if legacy else None) or default
+
+
+def _truthy(value: object) -> bool:
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="ResNet Explorer: see how a residual network sees a photo.")
-    parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+    parser = argparse.ArgumentParser(
+        description="ResNet Explorer: see how a residual network sees a photo.",
+        epilog=f"Every flag can also be set as an environment variable {ENV_PREFIX}<FLAG> "
+               f"(e.g. {ENV_PREFIX}PRELOAD=all, {ENV_PREFIX}QUEUE_SIZE=50); flags win.")
+    parser.add_argument("--host", default=_env("host", "127.0.0.1", legacy="GRADIO_SERVER_NAME"),
                         help="interface to serve on; 0.0.0.0 serves your LAN (classroom)")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)))
-    parser.add_argument("--share", action="store_true", help="also open a temporary public gradio.live link")
-    parser.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N | mps")
-    parser.add_argument("--weights", default="imagenet", help="imagenet | random | PATH of a state_dict")
-    parser.add_argument("--preload", default="", help="depths to load at start, e.g. 18,50 (or 'all')")
-    parser.add_argument("--auth", default=os.environ.get("RESNET_EXPLORER_AUTH"),
-                        help="USER:PASSWORD to require a login (or set RESNET_EXPLORER_AUTH)")
-    parser.add_argument("--concurrency", type=int, default=0,
+    parser.add_argument("--port", type=int, default=int(_env("port", 7860, legacy="GRADIO_SERVER_PORT")))
+    parser.add_argument("--share", action="store_true", default=_truthy(_env("share", "")),
+                        help="also open a temporary public gradio.live link")
+    parser.add_argument("--device", default=_env("device", "auto"), help="auto | cpu | cuda | cuda:N | mps")
+    parser.add_argument("--weights", default=_env("weights", "imagenet"),
+                        help="imagenet | random | PATH of a state_dict (serves the depth it fits; others use ImageNet)")
+    parser.add_argument("--preload", default=_env("preload", ""), help="depths to load at start, e.g. 18,50 (or 'all')")
+    parser.add_argument("--auth", default=_env("auth", legacy="RESNET_EXPLORER_AUTH"),
+                        help="USER:PASSWORD to require a login")
+    parser.add_argument("--concurrency", type=int, default=int(_env("concurrency", 0)),
                         help="requests computed at once (default: 2 on CPU, 4 on a GPU)")
-    parser.add_argument("--queue-size", type=int, default=100, help="requests waiting at most; more are refused")
+    parser.add_argument("--queue-size", type=int, default=int(_env("queue_size", 100)),
+                        help="requests waiting at most; more are refused")
+    parser.add_argument("--score-cam-channels", type=int, default=int(_env("score_cam_channels", 0)),
+                        help="Score-CAM scores this many of a stage's strongest channels (default: 128 on CPU, 512 on a GPU)")
     args = parser.parse_args(argv)
-    args.preload = tuple(DEPTHS) if args.preload == "all" else tuple(int(d) for d in args.preload.split(",") if d)
+    try:
+        args.preload = tuple(DEPTHS) if args.preload == "all" else tuple(int(d) for d in args.preload.split(",") if d)
+    except ValueError:
+        parser.error(f"--preload takes depths such as 18,50 or 'all'; got {args.preload!r}")
+    if bad := [d for d in args.preload if d not in DEPTHS]:
+        parser.error(f"--preload: {bad} not among {list(DEPTHS)}")
+    if args.auth and ":" not in args.auth:
+        parser.error("--auth takes USER:PASSWORD")
     return args
 
 
 def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("TQDM_DISABLE", "1")  # pytorch-grad-cam's Score-CAM would draw a progress bar per request
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = parse_args(argv)
-    service = Service(AppConfig(weights=args.weights, device=args.device, preload=args.preload))
-    service.start()
-    concurrency = args.concurrency or (4 if resolve_device(args.device).type == "cuda" else 2)
+    on_gpu = resolve_device(args.device).type == "cuda"
+    config = AppConfig(weights=args.weights, device=args.device, preload=args.preload,
+                       score_cam_channels=args.score_cam_channels or (512 if on_gpu else 128))
+    service = Service(config)
+    try:
+        service.start()
+    except DemoError as exc:  # e.g. a --weights file that fits no ResNet: say so now, not at every request
+        sys.exit(f"error: {exc}")
+    concurrency = args.concurrency or (4 if on_gpu else 2)
     demo, launch_options = build_app(service, concurrency=concurrency)
     demo.queue(max_size=args.queue_size, default_concurrency_limit=concurrency)
     auth = tuple(args.auth.split(":", 1)) if args.auth else None
-    demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth,
-                max_file_size="25mb", **launch_options)
+    demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth, **launch_options)
 
 
 if __name__ == "__main__":

@@ -1,13 +1,20 @@
-"""What the web app asks of the engine: its weights policy, GPU work and result cache, as plain data.
+"""What the web app asks of the engine: its weights policy, its two lanes of work, GPU tasks and caches.
 
-The engine raises when ImageNet weights cannot be had; the app's policy, decided here, is to
-keep serving on random weights and say so loudly (`banner`). A weights *file* the teacher named
-with --weights PATH is different: if it cannot be read, that is an error to fix, not to hide.
+* Weights. The engine raises when ImageNet weights cannot be had; the app's policy, decided
+  here, is to keep serving on random weights and say so loudly (the UI's banner). A weights
+  *file* the teacher named with --weights PATH is different: it is read when the app starts
+  (`start`), serves the one depth whose architecture it fits, and a file that cannot be read
+  or fits no ResNet stops the app with a message, instead of failing every request later.
+* Lanes. Cheap requests (every CAM method but Score-CAM, the teaching views) run in the
+  foreground and are counted by `gate`. Score-CAM runs in the slow lane (`score_cam`): one at a
+  time, bounded to its strongest channels, taking the model's lock for one small batch at a
+  time and waiting between batches while any cheap request is in flight (see `lanes.py`).
+* GPU tasks. On a ZeroGPU Space each `_..._on_device` function is one GPU task, sized to its
+  work by a duration function, with arguments and results that pickle (paths, numbers, numpy
+  arrays, PIL images, dataclasses). Elsewhere they are plain calls.
+* Cache. The bundled example photos' results are kept (lazily, after first use, for every
+  visitor), keyed by the photo's content and every control.
 
-`explain_photo` is the app's one GPU entry point: decorated for ZeroGPU, it takes a file path and
-plain arguments and returns a picklable `Explanation`. Results for the bundled example photos
-are cached lazily (after first use, for every visitor), keyed by the photo's content and every
-control, so clicking an example a second time costs nothing and always matches the controls.
 No gradio here: the UI calls this module, this module calls the engine.
 """
 
@@ -17,16 +24,20 @@ import hashlib
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.request import Request, urlopen
 
-from .cams import METHODS
-from .errors import WeightsUnavailableError
-from .explanation import Explanation, explain
-from .zoo import DEPTHS, LoadedModel, Progress, checkpoint_path, default_weights, load_model
+from PIL import Image
+
 from . import zerogpu
+from .cams import SCORE_CAM_CHANNELS, check_method
+from .errors import WeightsUnavailableError
+from .explanation import DISPLAY_SIZE, Explanation, explain
+from .images import crop_box, prepare_image
+from .lanes import ForegroundGate, Progress, StopCheck
+from .zoo import DEPTHS, WEIGHT_MODES, LoadedModel, checkpoint_path, default_weights, load_model, weights_file_depth
 from .zerogpu import gpu_task
 
 log = logging.getLogger(__name__)
@@ -35,14 +46,16 @@ ASSETS = Path(__file__).resolve().parent.parent / "assets"
 EXAMPLE_PHOTOS: tuple[Path, ...] = tuple(sorted(ASSETS.glob("*.jpg")))
 
 
-@dataclass
+@dataclass(frozen=True)
 class AppConfig:
     """How the app was started (see `app.py --help`)."""
 
-    weights: str = "imagenet"  # imagenet | random | PATH of a state_dict
+    weights: str = "imagenet"  # imagenet | random | PATH of a state_dict (serves the depth it fits)
     device: str = "auto"
     preload: tuple[int, ...] = ()
     probe_network: bool = True  # check once at start whether downloads can work
+    score_cam_channels: int = SCORE_CAM_CHANNELS  # Score-CAM's bound: the strongest N channels of the stage
+    display_size: int = DISPLAY_SIZE  # photos are decoded just large enough to show their crop at this size
 
 
 @dataclass
@@ -62,12 +75,15 @@ def _network_reachable(url: str, timeout: float = 3.0) -> bool:
 
 
 class Service:
-    """The engine as the app uses it: policy, caching and the GPU boundary."""
+    """The engine as the app uses it: policy, lanes, caching and the GPU boundary."""
 
     def __init__(self, config: AppConfig, *, cache_size: int = 32) -> None:
         self.config = config
         self.state = WeightsState()
+        self.gate = ForegroundGate()
         self._lock = threading.Lock()
+        self._slow_lane = threading.Lock()  # one Score-CAM at a time, whoever calls
+        self._file_depth: int | None = None
         self._results: OrderedDict[tuple, Explanation] = OrderedDict()
         self._cache_size = cache_size
         self._example_sizes = {p.stat().st_size for p in EXAMPLE_PHOTOS}
@@ -76,9 +92,15 @@ class Service:
     # -- start-up ------------------------------------------------------------------------------
 
     def start(self, progress: Progress | None = None) -> None:
-        """Run once at launch (never at import): probe the network, preload requested depths."""
-        if self.config.weights == "imagenet" and self.config.probe_network:
-            missing = [d for d in DEPTHS if not checkpoint_path(d).is_file()]
+        """Run once at launch (never at import): check a weights file, probe the network, preload.
+
+        Raises `WeightsUnavailableError` when --weights names a file that cannot be used.
+        """
+        if self.weights_file is not None:
+            depth = self.file_depth()
+            log.info("%s holds ResNet-%d weights; other depths use ImageNet weights.", self.weights_file, depth)
+        if self.config.weights != "random" and self.config.probe_network:
+            missing = [d for d in DEPTHS if self._wants_imagenet(d) and not checkpoint_path(d).is_file()]
             if missing and not _network_reachable(default_weights(missing[0]).url):
                 self.state.offline = True
                 log.warning("No network: depths without cached weights (%s) will run untrained.", missing)
@@ -87,22 +109,39 @@ class Service:
 
     # -- models --------------------------------------------------------------------------------
 
+    @property
+    def weights_file(self) -> str | None:
+        """The state_dict file named by --weights, if any."""
+        return None if self.config.weights in WEIGHT_MODES else self.config.weights
+
+    def file_depth(self) -> int:
+        """The depth the --weights file fits (read once; raises WeightsUnavailableError if none)."""
+        if self._file_depth is None:
+            self._file_depth = weights_file_depth(self.config.weights)
+        return self._file_depth
+
+    def _wants_imagenet(self, depth: int) -> bool:
+        if self.config.weights == "random":
+            return False
+        return self.weights_file is None or depth != self.file_depth()
+
+    def weights_for(self, depth: int) -> str:
+        """What `depth` runs on under the app's policy: "imagenet", "random" or the file's path."""
+        if not self._wants_imagenet(depth):
+            return self.config.weights  # "random", or the file that fits this depth
+        if depth in self.state.untrained or (self.state.offline and not checkpoint_path(depth).is_file()):
+            return "random"
+        return "imagenet"
+
     def model(self, depth: int, progress: Progress | None = None) -> LoadedModel:
         """The model for `depth` under the app's weights policy (random when ImageNet can't be had)."""
-        weights = self.config.weights
-        if weights == "random":
-            return load_model(depth, weights="random", device=self.config.device)
-        if weights == "imagenet" and (depth in self.state.untrained or self._offline_without(depth)):
-            return self._untrained(depth, self.state.untrained.get(depth, "no network and no cached file"))
+        weights = self.weights_for(depth)
         try:
             return load_model(depth, weights=weights, device=self.config.device, progress=progress)
         except WeightsUnavailableError as exc:
             if weights != "imagenet":
                 raise  # the teacher named a file: a problem to fix, not to hide
             return self._untrained(depth, str(exc))
-
-    def _offline_without(self, depth: int) -> bool:
-        return self.state.offline and not checkpoint_path(depth).is_file()
 
     def _untrained(self, depth: int, reason: str) -> LoadedModel:
         with self._lock:
@@ -112,30 +151,43 @@ class Service:
         return load_model(depth, weights="random", device=self.config.device)
 
     def is_untrained(self, depth: int) -> bool:
-        return self.config.weights == "random" or depth in self.state.untrained or self._offline_without(depth)
+        try:
+            return self.weights_for(depth) == "random"
+        except WeightsUnavailableError:
+            return False  # a bad --weights file is an error shown on use, not an untrained network
 
     def labels(self) -> tuple[str, ...]:
         """The 1000 ImageNet labels (from torchvision's weights metadata; no model is loaded)."""
         return tuple(default_weights(50).meta["categories"])
 
-    # -- explanations --------------------------------------------------------------------------
+    def _device_args(self, model: LoadedModel) -> tuple[int, str, str]:
+        """(depth, weights, device) naming `model` in a way that pickles across the GPU boundary."""
+        weights = "random" if not model.pretrained else self.weights_for(model.depth)
+        return model.depth, weights, str(model.device)
 
-    def explain_photo(self, path: str | Path, *, progress: Progress | None = None, **options) -> Explanation:
-        """explain() for a photo file with the app's policy; example photos are cached lazily."""
+    # -- the foreground lane -------------------------------------------------------------------
+
+    def explain_photo(self, path: str | Path, *, progress: Progress | None = None, **options: Any) -> Explanation:
+        """explain() for a photo file, in the foreground lane; example photos are cached lazily.
+
+        A method that runs the model per channel (Score-CAM) is not computed here: the result
+        has predictions and feature maps but no CAM, and `score_cam` computes the map.
+        """
+        options = dict(options)
         depth = options.pop("depth")
-        spec = METHODS.get(options.get("method", "gradcam"))  # unknown names reach explain's ValueError
-        if spec is not None and spec.runs_model:
-            options["all_stages"] = False  # Score-CAM costs one forward per channel: the chosen stage only
-        model = self.model(depth, progress=progress)  # load (or download) outside the GPU task
-        key = self._cache_key(path, model, options)
-        if key is not None:
-            with self._lock:
-                if key in self._results:
-                    self._results.move_to_end(key)
-                    return self._results[key]
-        weights = "random" if not model.pretrained else self.config.weights
-        on_zerogpu = zerogpu.spaces is not None  # a gr.Progress closure cannot cross that process boundary
-        result = _explain_on_device(depth, weights, str(model.device), str(path), None if on_zerogpu else progress, options)
+        method = options.get("method", "gradcam")
+        if method is not None and check_method(method).runs_model:
+            options["method"] = None
+        options.setdefault("display_size", self.config.display_size)
+        with self.gate.foreground():
+            model = self.model(depth, progress=progress)  # load (or download) outside the GPU task
+            key = self._cache_key(path, model, options)
+            if key is not None:
+                with self._lock:
+                    if key in self._results:
+                        self._results.move_to_end(key)
+                        return self._results[key]
+            result = _explain_on_device(*self._device_args(model), str(path), options)
         if key is not None:
             with self._lock:
                 self._results[key] = result
@@ -143,24 +195,59 @@ class Service:
                     self._results.popitem(last=False)
         return result
 
-    def _device_args(self, model: LoadedModel) -> tuple[int, str, str]:
-        """(depth, weights, device) naming `model` in a way that pickles across the GPU boundary."""
-        return model.depth, ("random" if not model.pretrained else self.config.weights), str(model.device)
-
-    def compare(self, path: str | Path, depths: list[int], *, progress: Progress | None = None, **options):
+    def compare(self, path: str | Path, depths: list[int], *, progress: Progress | None = None, **options: Any):
         """The photo through several depths (teach.compare): top-1, latency, size, CAM for each."""
-        specs = []
-        for i, depth in enumerate(sorted(set(int(d) for d in depths))):
-            if progress is not None:
-                progress(i / max(len(depths), 1), f"Loading ResNet-{depth}")
-            specs.append(self._device_args(self.model(depth, progress=progress)))
-        return _compare_on_device(specs, str(path), options)
+        with self.gate.foreground():
+            specs = []
+            for i, depth in enumerate(depths):
+                if progress is not None:
+                    progress(i / max(len(depths), 1), f"Loading ResNet-{depth}")
+                specs.append(self._device_args(self.model(depth, progress=progress)))
+            return _compare_on_device(specs, str(path), options)
 
     def gradient_flow(self, path: str | Path, depth: int, *, progress: Progress | None = None):
         """Gradient norms per block, residual vs plain, trained (when available) and at initialisation."""
+        with self.gate.foreground():
+            model = self.model(depth, progress=progress)
+            trained = self._device_args(model) if model.pretrained else None
+            return _gradient_flow_on_device(trained, (depth, "random", str(model.device)), str(path))
+
+    # -- the slow lane -------------------------------------------------------------------------
+
+    def score_cam(
+        self,
+        path: str | Path,
+        *,
+        depth: int,
+        stage: str = "layer4",
+        target: int | None = None,
+        top_k: int = 5,
+        progress: Progress | None = None,
+        should_stop: StopCheck | None = None,
+    ) -> Explanation:
+        """Score-CAM of one stage, bounded to `config.score_cam_channels` channels, in the slow lane.
+
+        One at a time per server; between batches it waits while cheap requests are in flight
+        and checks `should_stop` (raising `lanes.Cancelled`). The model's lock is held for one
+        batch at a time, so cheap requests for the same depth wait for one batch at most.
+        """
+        options = {"method": "scorecam", "stage": stage, "target": target, "top_k": top_k,
+                   "max_channels": self.config.score_cam_channels, "display_size": self.config.display_size}
         model = self.model(depth, progress=progress)
-        trained = self._device_args(model) if model.pretrained else None
-        return _gradient_flow_on_device(trained, (depth, "random", str(model.device)), str(path))
+        with self._slow_lane:
+            if zerogpu.ON_ZEROGPU:  # one GPU task: callbacks cannot cross into its process
+                return _score_cam_on_device(*self._device_args(model), str(path), options)
+            return explain(model, path, progress=progress, should_stop=should_stop, pause=self.gate.wait_idle,
+                           **options)
+
+    def photo_crop(self, path: str | Path, depth: int) -> Image.Image:
+        """The region of the photo that ResNet-`depth` sees (its centre crop), at the file's full resolution."""
+        photo = prepare_image(path)
+        transform = default_weights(depth).transforms()
+        box = crop_box(photo.size, transform.resize_size[0], transform.crop_size[0])
+        return photo.crop(tuple(int(round(v)) for v in box))
+
+    # -- the example cache ---------------------------------------------------------------------
 
     def _cache_key(self, path: str | Path, model: LoadedModel, options: dict) -> tuple | None:
         path = Path(path)
@@ -182,20 +269,42 @@ def _file_hash(path: Path) -> str:
         return ""
 
 
-@gpu_task(duration=60)
-def _explain_on_device(
-    depth: int, weights: str, device: str, path: str, progress: Callable[[float, str], None] | None, options: dict
-) -> Explanation:
-    """The GPU work of one request (a ZeroGPU task on Spaces; a plain call elsewhere).
-
-    Takes and returns only picklable values; the model comes from the engine's cache, which a
-    ZeroGPU worker inherits from the main process that loaded it.
-    """
-    model = load_model(depth, weights=weights, device=device)
-    return explain(model, path, progress=progress, **options)
+# ----------------------------------------------------------------------------------------------
+# GPU tasks. Durations (seconds of a visitor's ZeroGPU quota reserved per call) are sized to the
+# work: a model already on the GPU answers an explain in well under a second; the reservation
+# also covers moving a model to the GPU on a worker's first call.
 
 
-@gpu_task(duration=120)
+def _explain_seconds(depth: int, *args: Any) -> int:
+    return 10 if depth <= 50 else 20
+
+
+def _score_cam_seconds(depth: int, weights: str, device: str, path: str, options: dict) -> int:
+    channels = options.get("max_channels") or 2048
+    return 20 + channels * depth // 2000  # ResNet-152, 512 channels: about 60 s
+
+
+def _compare_seconds(specs: list[tuple[int, str, str]], *args: Any) -> int:
+    return 10 + sum(10 if depth <= 50 else 20 for depth, _, _ in specs)
+
+
+def _gradient_flow_seconds(*args: Any) -> int:
+    return 30
+
+
+@gpu_task(duration=_explain_seconds)
+def _explain_on_device(depth: int, weights: str, device: str, path: str, options: dict) -> Explanation:
+    """The GPU work of one request. The model comes from the engine's cache, which a ZeroGPU
+    worker inherits from the main process that loaded it."""
+    return explain(load_model(depth, weights=weights, device=device), path, **options)
+
+
+@gpu_task(duration=_score_cam_seconds)
+def _score_cam_on_device(depth: int, weights: str, device: str, path: str, options: dict) -> Explanation:
+    return explain(load_model(depth, weights=weights, device=device), path, **options)
+
+
+@gpu_task(duration=_compare_seconds)
 def _compare_on_device(specs: list[tuple[int, str, str]], path: str, options: dict):
     from .teach.compare import compare_depths
 
@@ -203,7 +312,7 @@ def _compare_on_device(specs: list[tuple[int, str, str]], path: str, options: di
     return compare_depths(models, path, **options)
 
 
-@gpu_task(duration=60)
+@gpu_task(duration=_gradient_flow_seconds)
 def _gradient_flow_on_device(trained: tuple[int, str, str] | None, random: tuple[int, str, str], path: str):
     from .teach.gradflow import gradient_flow
 
@@ -212,3 +321,6 @@ def _gradient_flow_on_device(trained: tuple[int, str, str] | None, random: tuple
         return load_model(depth, weights=weights, device=device)
 
     return gradient_flow(load(trained) if trained else None, load(random), path)
+
+
+__all__ = ["AppConfig", "EXAMPLE_PHOTOS", "Service", "WeightsState"]

@@ -73,8 +73,12 @@ def save_fake_imagenet_weights(depth: int, seed: int = 1):
 
 
 @contextlib.contextmanager
-def serve(config):
-    """Start the real app for `config` on a free localhost port in this process; yields its URL."""
+def serve_app(config, *, concurrency: int = 2):
+    """Start the real app for `config` on a free localhost port in this process.
+
+    Yields (url, demo, service), so a test can also look inside: the service's lanes, Gradio's
+    cache bookkeeping.
+    """
     from resnet_demo import zoo
     from resnet_demo.service import Service
     from resnet_demo.ui import build_app
@@ -82,13 +86,19 @@ def serve(config):
     zoo.MODEL_CACHE.clear()
     service = Service(config)
     service.start()
-    demo, options = build_app(service, concurrency=2)
-    demo.queue(max_size=50, default_concurrency_limit=2)
+    demo, options = build_app(service, concurrency=concurrency)
+    demo.queue(max_size=50, default_concurrency_limit=concurrency)
     port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                max_file_size="25mb", **options)
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **options)
     try:
-        yield f"http://127.0.0.1:{port}/"
+        yield f"http://127.0.0.1:{port}/", demo, service
     finally:
         demo.close()
         zoo.MODEL_CACHE.clear()
+
+
+@contextlib.contextmanager
+def serve(config):
+    """Start the real app for `config` on a free localhost port in this process; yields its URL."""
+    with serve_app(config) as (url, _, _):
+        yield url

@@ -1,19 +1,31 @@
-"""The web app's handlers, in process: outputs, re-render without a model pass, and error messages."""
+"""The web app's handlers, in process: outputs as files, redraws, the slow lane, and error messages."""
 
 from __future__ import annotations
 
+import json
+import pickle
+import threading
+import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import gradio as gr
 import numpy as np
 import pytest
+from PIL import Image
 
 from resnet_demo import ResourceExhaustedError, WeightsUnavailableError
+from resnet_demo.images import crop_box
 from resnet_demo.service import AppConfig, Service
-from resnet_demo.ui.handlers import Handlers, parse_target
+from resnet_demo.ui import params
+from resnet_demo.ui.handlers import Handlers, user_error
+from resnet_demo.ui.shown import DisplayStore
 from resnet_demo.ui.strings import EN, ZH, language, say
+from resnet_demo.ui.uploads import UploadRefused
 
 LABELS = tuple(f"class{i}" for i in range(1000))
+OUT = {"predictions": 0, "overlay": 1, "strip": 2, "status": 8, "banner": 9, "files": 10, "shapes": 11, "shown": 12,
+       "slow_job": 13, "stop": 14}
 
 
 def request(lang: str = "en-US,en;q=0.9"):
@@ -26,58 +38,111 @@ def no_progress(fraction=None, desc=None):
 
 @pytest.fixture
 def handlers(tmp_path):
-    return Handlers(Service(AppConfig(weights="random", device="cpu", probe_network=False)), workdir=tmp_path)
+    return Handlers(Service(AppConfig(weights="random", device="cpu", probe_network=False)), outbox=tmp_path)
+
+
+def explain(h, path, depth=18, method="gradcam", target="", top_k=5, all_stages=True, lang="en-US"):
+    return h.explain(str(path), depth, method, "layer4", target, top_k, 0.5, all_stages, request(lang), no_progress)
 
 
 def test_parse_target_accepts_what_people_type():
-    assert parse_target("", LABELS) is None and parse_target("Top-1", LABELS) is None and parse_target(None, LABELS) is None
-    assert parse_target("281", LABELS) == 281 and parse_target(281, LABELS) == 281
-    assert parse_target("281 · class281", LABELS) == 281 and parse_target("class281 (281)", LABELS) == 281
-    assert parse_target("CLASS7", LABELS) == 7
-    with pytest.raises(ValueError, match="No ImageNet class matches 'unicorn'"):
-        parse_target("unicorn", LABELS)
-    with pytest.raises(ValueError, match="没有与"):
-        parse_target("1000", LABELS, "zh-CN")
+    assert params.target_class("", LABELS) is None and params.target_class("Top-1", LABELS) is None
+    assert params.target_class(None, LABELS) is None
+    assert params.target_class("281", LABELS) == 281 and params.target_class(281, LABELS) == 281
+    assert params.target_class("281 · class281", LABELS) == 281 and params.target_class("class281 (281)", LABELS) == 281
+    assert params.target_class("CLASS7", LABELS) == 7
+    with pytest.raises(params.ParameterError, match="No ImageNet class matches 'unicorn'"):
+        params.target_class("unicorn", LABELS)
+    assert "没有与" in user_error(params.ParameterError("No ImageNet class matches '1000'."), "zh-CN").message
+    with pytest.raises(params.ParameterError, match="at most 200 characters"):
+        params.target_class("x" * 10_000, LABELS)
 
 
-def test_explain_returns_every_output(handlers, photo_path):
-    out = handlers.explain(str(photo_path), 18, "gradcam", "layer4", "", 5, 0.5, True, request(), no_progress)
-    label, overlay, strip, *grids, status, banner, files, shapes, shown = out
+def test_explain_returns_files_written_once(handlers, photo_path):
+    out = explain(handlers, photo_path)
+    label, shown = out[OUT["predictions"]], out[OUT["shown"]]
     assert len(label) == 5 and all(k.endswith(")") for k in label)
-    assert abs(sum(label.values()) - sum(p.prob for p in shown.result.predictions)) < 1e-6
-    left, top, right, bottom = (round(v) for v in shown.result.crop_box)
-    assert overlay.size == (right - left, bottom - top) == (263, 262)  # ResNet-18 crops 224/256 of 300 px
-    assert strip.width > 900 and len(grids) == 5
+    with Image.open(out[OUT["overlay"]]) as overlay:
+        assert overlay.format == "JPEG" and overlay.size == (263, 262)  # ResNet-18 crops 224/256 of 300 px
+    with Image.open(out[OUT["strip"]]) as strip:
+        assert strip.format == "JPEG" and strip.width > 900
+    grids = out[3:8]
+    assert all(Image.open(g).format == "PNG" for g in grids)
+    status = out[OUT["status"]]
     assert "ResNet-18" in status and "cpu" in status and "UNTRAINED" in status
-    assert banner["visible"] and "--weights random" in banner["value"]
-    assert [f.rsplit("/", 1)[1] for f in files] == ["overlay.png", "result.json"]
-    assert set(shown.result.cams_by_stage) == {"layer1", "layer2", "layer3", "layer4"}
-    assert shapes == ("**stem** 64×56×56 →(=) **layer1** 64×56×56 →(H,W ÷2 · C ×2) **layer2** 128×28×28 →(H,W ÷2 · C ×2) "
-                      "**layer3** 256×14×14 →(H,W ÷2 · C ×2) **layer4** 512×7×7")
+    assert out[OUT["banner"]]["visible"] and "--weights random" in out[OUT["banner"]]["value"]
+    assert [Path(f).name for f in out[OUT["files"]]] == ["overlay.jpg", "result.json"]
+    assert json.loads(Path(out[OUT["files"]][1]).read_text())["depth"] == 18
+    assert out[OUT["shapes"]] == ("**stem** 64×56×56 →(=) **layer1** 64×56×56 →(H,W ÷2 · C ×2) **layer2** 128×28×28 "
+                                  "→(H,W ÷2 · C ×2) **layer3** 256×14×14 →(H,W ÷2 · C ×2) **layer4** 512×7×7")
+    assert len(pickle.dumps(shown)) < 2000  # the whole per-session state: a token and the request
+    assert not list(Path(out[OUT["overlay"]]).parent.glob("*.tmp"))  # written atomically: no temporaries left
 
 
-def test_opacity_only_redraws(handlers, photo_path, monkeypatch):
-    *_, shown = handlers.explain(str(photo_path), 18, "gradcam", "layer4", "", 5, 0.5, True, request(), no_progress)
+def test_opacity_only_redraws_and_rebuilds_when_the_store_dropped_it(handlers, photo_path, monkeypatch):
+    shown = explain(handlers, photo_path)[OUT["shown"]]
+    real = handlers.service.explain_photo
     monkeypatch.setattr(handlers.service, "explain_photo", lambda *a, **k: pytest.fail("opacity must not run the model"))
     faint, _ = handlers.rerender(shown, 0.1)
     strong, _ = handlers.rerender(shown, 0.9)
-    assert faint.size == strong.size and not np.array_equal(np.asarray(faint), np.asarray(strong))
+    assert not np.array_equal(np.asarray(Image.open(faint)), np.asarray(Image.open(strong)))
     assert handlers.rerender(None, 0.5)[0] is not None  # gr.skip(): nothing shown yet
+    handlers.store = DisplayStore(budget_bytes=0)  # the server dropped this visitor's display
+    calls = []
+    monkeypatch.setattr(handlers.service, "explain_photo", lambda *a, **k: calls.append(1) or real(*a, **k))
+    again, _ = handlers.rerender(shown, 0.9)
+    assert calls == [1] and np.array_equal(np.asarray(Image.open(again)), np.asarray(Image.open(strong)))
 
 
-def test_picking_a_prediction_and_exporting(handlers, photo_path):
+def test_the_display_store_is_bounded_in_bytes():
+    from resnet_demo.display import Display
+
+    one = Display(crop=Image.new("RGB", (100, 100)), cam=None, cams_by_stage={}, stages={})
+    store = DisplayStore(budget_bytes=one.nbytes * 3)
+    for i in range(10):
+        store.put(str(i), one)
+    assert len(store) == 3 and store.nbytes == 3 * one.nbytes and store.get("0") is None and store.get("9") is one
+
+
+def test_picking_a_prediction_enlarging_and_exporting(handlers, photo_path):
     assert handlers.pick_prediction(SimpleNamespace(value="crane (134)")) == "134"
-    *_, shown = handlers.explain(str(photo_path), 18, "gradcam", "layer4", "134", 3, 0.5, False, request(), no_progress)
-    assert shown.result.target == 134
+    assert handlers.pick_prediction(SimpleNamespace(value={"x": 1})) == ""
+    shown = explain(handlers, photo_path, target="134", top_k=3, all_stages=False)[OUT["shown"]]
+    assert shown.options["target"] == 134
     files = handlers.export_npz(shown, request())
-    assert files[-1].endswith("arrays.npz")
+    assert [Path(f).name for f in files] == ["overlay.jpg", "result.json", "arrays.npz"]
+    with np.load(files[-1]) as arrays:
+        assert arrays["stage/layer4"].shape == (512, 7, 7)
+    full = handlers.export_full(shown, 0.5, request())[-1]
+    with Image.open(full) as image:
+        assert image.size == (263, 262)  # the photo is small: full resolution is its own crop
+    enlarge = handlers.enlarger("layer3")
+    assert Image.open(enlarge(shown, SimpleNamespace(index=[60, 90]))).size == (352, 392)
+    for nothing in (None, [1], {"a": 1}, [2, 2]):  # no index, or the title bar: nothing to enlarge
+        assert not isinstance(enlarge(shown, SimpleNamespace(index=nothing)), str)
+    for junk in (["x", "y"], [float("nan"), 3], [10**9, 5]):  # what only a hand-made request sends
+        with pytest.raises(gr.Error, match="not valid"):
+            enlarge(shown, SimpleNamespace(index=junk), request())
     with pytest.raises(gr.Error):
         handlers.export_npz(None, request())
 
 
+def test_a_full_resolution_overlay_is_made_on_request(handlers, tmp_path, photo_path):
+    big = tmp_path / "phone.jpg"
+    with Image.open(photo_path) as photo:
+        photo.convert("RGB").resize((4000, 3000)).save(big, quality=90)
+    out = explain(handlers, big, depth=50, all_stages=False)
+    with Image.open(out[OUT["overlay"]]) as shown_overlay:
+        assert max(shown_overlay.size) == 1280  # shown at display size
+    assert "decoded at 1/2 scale" in out[OUT["status"]]
+    with Image.open(handlers.export_full(out[OUT["shown"]], 0.5, request())[-1]) as full:
+        left, top, right, bottom = (round(v) for v in crop_box((4000, 3000), 232, 224))  # ResNet-50's crop
+        assert full.size == (right - left, bottom - top) and min(full.size) > 2800  # not the 1280 px shown
+
+
 def test_clearing_the_photo_resets_the_page(handlers):
     out = handlers.explain(None, 50, "gradcam", "layer4", "", 5, 0.5, True, request(), no_progress)
-    assert out[0] is None and out[-1] is None and out[8] == say("status_idle")
+    assert out[0] is None and out[OUT["shown"]] is None and out[OUT["status"]] == say("status_idle")
 
 
 @pytest.mark.parametrize(
@@ -88,11 +153,42 @@ def test_bad_uploads_get_a_message_not_a_traceback(handlers, tmp_path, content, 
     bad = tmp_path / "upload.bin"
     bad.write_bytes(content)
     with pytest.raises(gr.Error) as info:
-        handlers.explain(str(bad), 18, "gradcam", "layer4", "", 5, 0.5, True, request(), no_progress)
+        explain(handlers, bad)
     assert info.value.message.startswith(EN["err_image"]) and message in info.value.message
     with pytest.raises(gr.Error) as info:
-        handlers.explain(str(bad), 18, "gradcam", "layer4", "", 5, 0.5, True, request("zh-CN,zh;q=0.9"), no_progress)
+        explain(handlers, bad, lang="zh-CN,zh;q=0.9")
     assert info.value.message.startswith(ZH["err_image"])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"depth": "abc"}, "depth must be one of 18, 34, 50, 101, 152; got 'abc'"),
+        ({"depth": True}, "depth must be one of"),
+        ({"method": "smoothgrad"}, "method must be one of gradcam"),
+        ({"stage": "layer9"}, "stage must be one of layer1"),
+        ({"top_k": 10**12}, "top_k must be a whole number from 1 to 10"),
+        ({"top_k": 2.5}, "top_k must be a whole number"),
+        ({"opacity": float("nan")}, "opacity must be a number from 0 to 1"),
+        ({"opacity": "1e309"}, "opacity must be a number from 0 to 1"),
+        ({"all_stages": "maybe"}, "all_stages must be true or false"),
+        ({"all_stages": [1]}, "all_stages must be true or false"),
+    ],
+)
+def test_every_parameter_is_checked_with_a_message_that_names_it(handlers, photo_path, args, message):
+    values = {"depth": 18, "method": "gradcam", "stage": "layer4", "target_class": "", "top_k": 5, "opacity": 0.5,
+              "all_stages": False, **args}
+    with pytest.raises(gr.Error) as info:
+        handlers.explain(str(photo_path), **values, request=request(), progress=no_progress)
+    assert info.value.message.startswith(EN["err_value"]) and message in info.value.message
+
+
+def test_a_refused_path_gets_one_message_in_the_visitors_language(handlers):
+    for lang, table in (("en-US", EN), ("zh-CN", ZH)):
+        with pytest.raises(gr.Error) as info:  # what PhotoInput hands over for a path it refused
+            handlers.explain(UploadRefused("outside"), 18, "gradcam", "layer4", "", 5, 0.5, True, request(lang),
+                             no_progress)
+        assert info.value.message == f"{table['err_image']} {table['err_not_uploaded']}"
 
 
 def test_faults_give_messages_and_the_next_request_works(handlers, photo_path, monkeypatch, caplog):
@@ -106,29 +202,28 @@ def test_faults_give_messages_and_the_next_request_works(handlers, photo_path, m
         return real(*args, **kwargs)
 
     monkeypatch.setattr(handlers.service, "explain_photo", flaky)
-    args = (str(photo_path), 18, "gradcam", "layer4", "", 5, 0.5, True, request(), no_progress)
     for expected in (EN["err_memory"], EN["err_weights"], "Something went wrong on the server (RuntimeError)"):
         with pytest.raises(gr.Error) as info:
-            handlers.explain(*args)
+            explain(handlers, photo_path)
         assert info.value.message.startswith(expected)
     assert "a bug" in caplog.text  # the unexpected one is logged with its traceback
-    assert handlers.explain(*args)[0]
+    assert explain(handlers, photo_path)[0]
 
 
 def test_offline_imagenet_falls_back_to_random_with_a_banner(tmp_path, photo_path):
     service = Service(AppConfig(weights="imagenet", device="cpu"))  # the network probe fails in tests
     service.start()
-    h = Handlers(service, workdir=tmp_path)
+    h = Handlers(service, outbox=tmp_path)
     assert service.state.offline and service.is_untrained(50)
-    out = h.explain(str(photo_path), 18, "gradcam", "layer4", "", 5, 0.5, False, request(), no_progress)
-    assert out[-1].result.pretrained is False
-    assert out[9]["visible"] and "ResNet-18" in out[9]["value"] and "UNTRAINED" in out[9]["value"]
+    out = explain(h, photo_path, all_stages=False)
+    assert "UNTRAINED" in out[OUT["status"]]
+    assert out[OUT["banner"]]["visible"] and "ResNet-18" in out[OUT["banner"]]["value"]
 
 
 def test_a_bad_weights_file_is_an_error_not_a_fallback(tmp_path, photo_path):
-    h = Handlers(Service(AppConfig(weights=str(tmp_path / "missing.pt"), device="cpu")), workdir=tmp_path)
+    h = Handlers(Service(AppConfig(weights=str(tmp_path / "missing.pt"), device="cpu")), outbox=tmp_path)
     with pytest.raises(gr.Error, match="No weights file"):
-        h.explain(str(photo_path), 18, "gradcam", "layer4", "", 5, 0.5, False, request(), no_progress)
+        explain(h, photo_path, all_stages=False)
 
 
 def test_strings_exist_in_both_languages():
@@ -136,12 +231,30 @@ def test_strings_exist_in_both_languages():
     assert language("zh-CN,zh;q=0.9,en;q=0.8") == "zh-CN" and language("en-GB") == "en" and language(None) == "en"
 
 
-def test_score_cam_reports_progress_and_computes_one_stage(handlers, photo_path):
-    seen = []
+def test_score_cam_answers_fast_then_fills_in_the_map_in_the_slow_lane(handlers, photo_path):
+    out = explain(handlers, photo_path, method="scorecam")
+    assert out[OUT["slow_job"]] == out[OUT["shown"]].token and out[OUT["stop"]]["visible"]
+    assert "128 strongest channels of layer4 (of 512)" in out[OUT["status"]]
+    steps = list(handlers.score_cam(str(photo_path), 18, "layer4", "", 5, 0.5, request()))
+    progress = [s[1] for s in steps if isinstance(s[1], str) and "channels scored" in s[1]]
+    assert progress and "about" in progress[-1] and "s left" in progress[-1]
+    overlay, status, files, shown, stop = steps[-1]
+    assert "the 128 strongest channels (of 512) scored in" in status and not stop["visible"]
+    assert Image.open(overlay).size == (263, 262) and shown.options["method"] == "scorecam"
+    faint, _ = handlers.rerender(shown, 0.2)  # the Score-CAM result is kept for redraws too
+    assert Image.open(faint).size == (263, 262)
 
-    def progress(fraction=None, desc=None):
-        seen.append((fraction, desc))
 
-    *_, shown = handlers.explain(str(photo_path), 18, "scorecam", "layer4", "", 5, 0.5, True, request(), progress)
-    assert list(shown.result.cams_by_stage) == ["layer4"]  # all_stages is ignored for Score-CAM
-    assert seen[-1][0] == 1.0 and "Score-CAM" in seen[-1][1] and len(seen) == 512 // 16
+def test_stopping_score_cam_stops_the_engine(handlers, photo_path, monkeypatch):
+    batches, real = [], handlers.service.gate.wait_idle
+    monkeypatch.setattr(handlers.service.gate, "wait_idle", lambda timeout=10.0: batches.append(1) or real(timeout))
+    steps = handlers.score_cam(str(photo_path), 18, "layer4", "", 5, 0.5, request())
+    next(steps)
+    while len(batches) < 3:
+        time.sleep(0.05)
+    steps.close()  # what Gradio does on the stop button, or when the visitor leaves
+    time.sleep(1.5)
+    stopped_at = len(batches)
+    time.sleep(1.5)
+    assert len(batches) == stopped_at < 128 // 4  # no batch after the stop; far from all 32
+    assert not [t for t in threading.enumerate() if t.name == "score-cam"]

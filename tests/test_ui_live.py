@@ -33,7 +33,8 @@ def client(app_url):
 
 def test_explain_endpoint_is_named_and_documented(client):
     api = client.view_api(return_format="dict", print_info=False)
-    assert sorted(api["named_endpoints"]) == ["/architecture", "/compare", "/explain", "/gradient_flow", "/residual"]
+    assert sorted(api["named_endpoints"]) == ["/architecture", "/compare", "/explain", "/gradient_flow", "/residual",
+                                              "/scorecam"]
     # helper events (opacity redraw, prediction click, NPZ export, enlarging a channel) are private
     params = api["named_endpoints"]["/explain"]["parameters"]
     names = [p["parameter_name"] for p in params]
@@ -58,7 +59,7 @@ def test_two_depths_through_the_client(client, photo_path, depth, pretrained):
     assert f"ResNet-{depth}" in status
     assert ("ImageNet (trained)" in status) == pretrained and ("UNTRAINED" in status) != pretrained
     assert "ResNet-34" in banner["value"] and "ResNet-18" not in banner["value"]
-    assert [f.rsplit("/", 1)[1] for f in files] == ["overlay.png", "result.json"]
+    assert [f.rsplit("/", 1)[1] for f in files] == ["overlay.jpg", "result.json"]
 
 
 def test_target_class_by_label(client, photo_path):

@@ -1,23 +1,26 @@
-"""A photo input that leaves reading the file to the engine, so every bad upload gets our message.
+"""A photo input that leaves reading the file to the engine, and reads only files the server handed out.
 
 Gradio's own `Image` opens uploads with PIL in its preprocessing step; a file that is not an
 image, or a decompression bomb, then fails inside Gradio with a generic error before our code
-runs. `PhotoInput` hands the handler the uploaded file's path untouched (or writes a data URL's
-bytes to a file in Gradio's cache), and `resnet_demo.images` checks it and says what is wrong.
+runs. `PhotoInput` hands the handler the uploaded file's path untouched, after checking that it
+is one the server handed out (`uploads.accept_path`), or writes a data URL's bytes to a file in
+Gradio's cache (registered for Gradio's cache cleanup). A refusal is handed to the handler as
+the `ImageError` itself, so the handler can say it in the visitor's language.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import uuid
 from pathlib import Path
 
 import gradio as gr
 
+from ..errors import ImageError
+from ..service import EXAMPLE_PHOTOS
+from .uploads import accept_path, save_data_url
+
 
 class PhotoInput(gr.Image):
-    """`gr.Image` whose preprocessing never opens the file: the handler always gets a path."""
+    """`gr.Image` whose preprocessing never opens the file: the handler gets a checked path or a refusal."""
 
     is_template = True  # rendered by the frontend's `image` component
     # No __init__ override: Gradio builds the frontend config from the signature of __init__.
@@ -25,18 +28,14 @@ class PhotoInput(gr.Image):
     def preprocess(self, payload):  # type: ignore[override]
         if payload is None:
             return None
-        if payload.url and payload.url.startswith("data:"):
-            try:
-                data = base64.b64decode(payload.url.partition(",")[2], validate=True)
-            except (binascii.Error, ValueError):
-                raise gr.Error("The picture could not be received (bad data URL). Please try again.") from None
-            path = Path(self.GRADIO_CACHE) / f"pasted-{uuid.uuid4().hex}"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-            return str(path)
-        if payload.path is None:
-            raise gr.Error("The upload did not arrive; please try again.")
-        return str(payload.path)  # a path inside Gradio's upload cache, never a user-chosen path
+        try:
+            if payload.url and payload.url.startswith("data:"):
+                path = save_data_url(payload.url, Path(self.GRADIO_CACHE) / "pasted")
+                self.temp_files.add(str(path))  # so Gradio's cache cleanup (delete_cache) removes it
+                return str(path)
+            return str(accept_path(payload.path, roots=[self.GRADIO_CACHE], files=EXAMPLE_PHOTOS))
+        except ImageError as refusal:
+            return refusal
 
 
 class ClassPicker(gr.Dropdown):

@@ -1,44 +1,47 @@
-"""The web app's event handlers: controls in, pictures and text out. No torch here.
+"""The web app's event handlers for the main tab: controls in, file paths and text out. No torch here.
 
-Each handler calls the service (which calls the engine), turns the result into what Gradio's
-components show, and turns every known failure into a `gr.Error` a student can read; anything
-unexpected is logged with its traceback and reported briefly, and the server stays up.
+Each handler checks every parameter (`params`), calls the service (which calls the engine),
+draws the panels from a `Display` (`render`), writes each picture once into a fresh folder
+(`Outbox`) and hands Gradio the paths. Every known failure becomes a `gr.Error` a student can
+read; anything unexpected is logged with its traceback and reported briefly; the server stays up.
+
+Score-CAM is split off (`score_cam`): the main event answers at once with the predictions and
+feature maps, and the slow lane's event fills in the map, with progress, a time estimate and a
+stop button; it is also the public `/scorecam` endpoint.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import shutil
-import tempfile
+import queue
+import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
+from ..capture import CAM_STAGES, STAGES
+from ..cams import METHODS
+from ..display import Display
 from ..errors import DemoError, ImageError, ResourceExhaustedError, WeightsUnavailableError
 from ..explanation import Explanation
-from ..export import save_arrays, save_json
-from ..capture import STAGES
-from ..render import render_cam_strip, render_overlay, render_panels
-from ..service import Service
+from ..export import save_arrays, save_json, save_image
+from ..lanes import Cancelled
+from ..render import channel_at, render_cam_strip, render_channel, render_overlay, render_panels
+from ..service import EXAMPLE_PHOTOS, Service
+from ..teach.architecture import architecture
 from ..zoo import DEPTHS
+from . import params
+from .outbox import Outbox
+from .shown import DisplayStore, Shown
 from .strings import language, say
+from .uploads import UploadRefused
 
 log = logging.getLogger(__name__)
 
 STAGE_TABS = STAGES  # one feature-map tab per stage
-TOP1_VALUES = ("", "top-1", "top1", "auto", "none")
-
-
-@dataclass
-class Shown:
-    """What the page currently shows, kept per browser session (gr.State) for cheap re-renders."""
-
-    result: Explanation
-    folder: Path  # this request's download files
 
 
 def request_language(request: gr.Request | None) -> str:
@@ -49,6 +52,15 @@ def request_language(request: gr.Request | None) -> str:
 
 def user_error(exc: BaseException, lang: str) -> gr.Error:
     """A gr.Error whose message says what happened and what to do (the server stays up)."""
+    if isinstance(exc, gr.Error):
+        return exc
+    if isinstance(exc, UploadRefused):  # one message for every path the server did not hand out
+        return gr.Error(f"{say('err_image', lang)} {say('err_not_uploaded', lang)}", print_exception=False)
+    if isinstance(exc, Cancelled):
+        return gr.Error(say("err_stopped", lang), print_exception=False)
+    if isinstance(exc, params.ParameterError) and str(exc).startswith("No ImageNet class"):
+        return gr.Error(say("err_target", lang, text=str(exc).split("'")[1] if "'" in str(exc) else ""),
+                        print_exception=False)
     for kind, key in (
         (ImageError, "err_image"),
         (WeightsUnavailableError, "err_weights"),
@@ -61,19 +73,15 @@ def user_error(exc: BaseException, lang: str) -> gr.Error:
     return gr.Error(say("err_unexpected", lang, kind=type(exc).__name__), print_exception=False)
 
 
-def parse_target(text: Any, labels: tuple[str, ...], lang: str = "en") -> int | None:
-    """None for the top-1 class, else the index named by `text`: "281", "281 · tabby", "tabby (281)", "tabby"."""
-    value = str(text if text is not None else "").strip()
-    if value.lower() in TOP1_VALUES:
-        return None
-    match = re.fullmatch(r"(\d+)(\s*[·:].*)?", value) or re.fullmatch(r".*\((\d+)\)", value)
-    if match and int(match.group(1)) < len(labels):
-        return int(match.group(1))
-    lowered = value.lower()
-    for index, label in enumerate(labels):
-        if label.lower() == lowered:
-            return index
-    raise ValueError(say("err_target", lang, text=value))
+def photo_path(image: Any) -> str:
+    """The upload's path as the photo input handed it over, or the refusal it carries."""
+    if isinstance(image, UploadRefused):
+        raise image
+    if isinstance(image, ImageError):  # a pasted picture that could not be read
+        raise image
+    if not isinstance(image, str) or not image:
+        raise UploadRefused("no path")
+    return image
 
 
 def prediction_key(label: str, index: int) -> str:
@@ -81,17 +89,16 @@ def prediction_key(label: str, index: int) -> str:
     return f"{label} ({index})"
 
 
-def stage_shapes(r: Explanation) -> str:
+def stage_shapes(shapes: dict[str, tuple[int, int, int]]) -> str:
     """stem 64×56×56 → layer1 … → layer4 2048×7×7, each arrow saying how H×W and C changed."""
     parts, previous = [], None
-    for name, a in r.stages.items():
-        c, h, w = a.shape
+    for name, (c, h, w) in shapes.items():
         if previous is not None:
             pc, ph, _ = previous
             change = [f"H,W ÷{ph // h}" if h < ph else "", f"C ×{c // pc}" if c > pc else ""]
             parts.append(f" →({' · '.join(x for x in change if x) or '='}) ")
         parts.append(f"**{name}** {c}×{h}×{w}")
-        previous = a.shape
+        previous = (c, h, w)
     return "".join(parts)
 
 
@@ -103,11 +110,21 @@ def target_choices(labels: tuple[str, ...], top1: object) -> list[tuple[object, 
 class Handlers:
     """Event handlers bound to one Service; their parameter names are the API's parameter names."""
 
-    def __init__(self, service: Service, *, workdir: str | Path | None = None, keep_seconds: float = 3600) -> None:
+    def __init__(self, service: Service, *, outbox: Outbox | str | Path, store: DisplayStore | None = None) -> None:
         self.service = service
         self.labels = service.labels()
-        self.workdir = Path(workdir or tempfile.mkdtemp(prefix="resnet-explorer-"))
-        self.keep_seconds = keep_seconds
+        self.outbox = outbox if isinstance(outbox, Outbox) else Outbox(outbox)
+        self.store = store if store is not None else DisplayStore()
+
+    def _options(self, depth: Any, method: Any, stage: Any, target_class: Any, top_k: Any, all_stages: Any) -> dict:
+        return {
+            "depth": params.choice("depth", depth, DEPTHS),
+            "method": params.choice("method", method, list(METHODS)),
+            "stage": params.choice("stage", stage, CAM_STAGES),
+            "target": params.target_class(target_class, self.labels),
+            "top_k": params.integer("top_k", top_k, 1, 10),
+            "all_stages": params.flag("all_stages", all_stages),
+        }
 
     # -- the main event ------------------------------------------------------------------------
 
@@ -129,7 +146,7 @@ class Handlers:
         Parameters:
             image: the photo (JPEG, PNG, WebP, GIF, BMP or TIFF; at least 32 px a side, at most 50 megapixels)
             depth: 18, 34, 50, 101 or 152
-            method: gradcam, gradcam++, xgradcam, hirescam, layercam, eigencam, eigengradcam or scorecam (slow)
+            method: gradcam, gradcam++, xgradcam, hirescam, layercam, eigencam, eigengradcam or scorecam (slow: its map comes from /scorecam)
             stage: the stage whose CAM is drawn as the overlay: layer1, layer2, layer3 or layer4
             target_class: the class to explain: "" for the top-1 prediction, an index 0-999, or an ImageNet label
             top_k: how many predictions to return (1-10)
@@ -137,92 +154,245 @@ class Handlers:
             all_stages: also compute the CAM at every stage (the strip)
         Returns:
             predictions: top-k labels ("label (index)") with probabilities
-            overlay: the CAM over the centre crop of the photo that the model saw
+            overlay: the CAM over the centre crop of the photo that the model saw (JPEG, at most 1280 px)
             cam_strip: the CAM at layer1..layer4
             features_stem, features_layer1..features_layer4: each stage's strongest channels
             status: device, weights and per-phase milliseconds
             banner: the "untrained network" warning (empty when the weights are trained)
-            files: overlay.png and result.json
+            files: overlay.jpg and result.json
             shapes: each stage's C×H×W, and how they change from stage to stage
         """
         lang = request_language(request)
-        if not image:
+        if image is None or image == "":
             return self._empty(lang)
         try:
-            target = parse_target(target_class, self.labels, lang)
-            result = self.service.explain_photo(
-                image,
-                depth=int(depth),
-                method=method,
-                stage=stage,
-                target=target,
-                top_k=int(top_k),
-                all_stages=bool(all_stages),
-                progress=lambda fraction, message: progress(fraction, desc=message),
-            )
-            folder = self._new_folder()
-            panels = render_panels(result, alpha=float(opacity))
-            panels.overlay.save(folder / "overlay.png")
-            save_json(result, folder / "result.json")
+            photo = photo_path(image)
+            options = self._options(depth, method, stage, target_class, top_k, all_stages)
+            alpha = params.number("opacity", opacity, 0.0, 1.0)
+            result = self.service.explain_photo(photo, progress=lambda f, m: progress(f, desc=m), **options)
+            display, folder = self._display(result), self.outbox.folder()
+            files = self._write(folder, render_panels(display, alpha=alpha), result)
+            shown = self._keep(photo, options, display, (files["overlay.jpg"], files["result.json"]))
         except Exception as exc:  # noqa: BLE001 - every failure becomes a message, the server stays up
             raise user_error(exc, lang) from exc
+        slow = METHODS[options["method"]].runs_model
+        status = self.status(result, lang)
+        if slow:
+            c = result.stages[options["stage"]].shape[0]
+            status += "\n\n" + say("score_pending", lang, n=min(self.service.config.score_cam_channels, c),
+                                   stage=options["stage"], c=c)
         return (
             {prediction_key(p.label, p.index): p.prob for p in result.predictions},
-            panels.overlay,
-            panels.cam_strip,
-            *(panels.features[s] for s in STAGE_TABS),
-            self.status(result, lang),
+            files["overlay.jpg"],
+            files["cam_strip.jpg"],
+            *(files[f"features_{s}.png"] for s in STAGE_TABS),
+            status,
             self.banner(lang),
-            [str(folder / "overlay.png"), str(folder / "result.json")],
-            stage_shapes(result),
-            Shown(result, folder),
+            list(shown.files),
+            stage_shapes({name: a.shape for name, a in result.stages.items()}),
+            shown,
+            shown.token if slow else gr.skip(),  # a new value starts the slow lane's event
+            gr.update(visible=slow),  # its stop button
         )
 
     def _empty(self, lang: str) -> tuple:
-        return (None, None, None, *[None] * len(STAGE_TABS), say("status_idle", lang), self.banner(lang), None, "", None)
+        return (None, None, None, *[None] * len(STAGE_TABS), say("status_idle", lang), self.banner(lang), None, "",
+                None, gr.skip(), gr.update(visible=False))
 
-    @staticmethod
-    def _strip(result: Explanation, opacity: float):
-        shapes = {name: a.shape for name, a in result.stages.items()}
-        return render_cam_strip(result.photo, result.cams_by_stage, result.crop_box, shapes, alpha=opacity)
+    def _display(self, result: Explanation) -> Display:
+        return Display.of(result, display_size=self.service.config.display_size)
+
+    def _keep(self, photo: str, options: dict, display: Display, files: tuple[str, ...]) -> Shown:
+        """Remember a result's display for redraws; the session keeps the returned pointer."""
+        shown = Shown.new(photo, options, files)
+        self.store.put(shown.token, display)
+        return shown
+
+    def _write(self, folder: Path, panels, result: Explanation) -> dict[str, str]:
+        files = {"overlay.jpg": panels.overlay, "cam_strip.jpg": panels.cam_strip,
+                 **{f"features_{s}.png": img for s, img in panels.features.items()}}
+        written = {name: str(save_image(img, folder / name)) for name, img in files.items()}
+        written["result.json"] = str(save_json(result, folder / "result.json"))
+        return written
+
+    # -- the slow lane -------------------------------------------------------------------------
+
+    def score_cam(
+        self,
+        image: str | None,
+        depth: int = 50,
+        stage: str = "layer4",
+        target_class: str = "",
+        top_k: int = 5,
+        opacity: float = 0.5,
+        request: gr.Request = None,
+    ) -> Iterator[tuple]:
+        """
+        Score-CAM of one stage, in the server's slow lane (one at a time), bounded to the stage's strongest channels.
+        Parameters:
+            image: the photo
+            depth: 18, 34, 50, 101 or 152
+            stage: layer1, layer2, layer3 or layer4
+            target_class: "" for the top-1 prediction, an index 0-999, or an ImageNet label
+            top_k: predictions computed alongside (1-10)
+            opacity: heat-map opacity, 0-1
+        Returns:
+            overlay: the Score-CAM over the centre crop the model saw
+            status: progress while it runs, then what was scored and how long it took
+            files: overlay.jpg and result.json
+        """
+        lang = request_language(request)
+        try:
+            photo = photo_path(image)
+            options = self._options(depth, "scorecam", stage, target_class, top_k, False)
+            alpha = params.number("opacity", opacity, 0.0, 1.0)
+        except Exception as exc:  # noqa: BLE001
+            raise user_error(exc, lang) from exc
+        stop, updates, outcome = threading.Event(), queue.Queue(), {}
+
+        def work() -> None:
+            try:
+                outcome["result"] = self.service.score_cam(
+                    photo, depth=options["depth"], stage=options["stage"], target=options["target"],
+                    top_k=options["top_k"], progress=lambda fraction, _: updates.put(fraction), should_stop=stop.is_set)
+            except BaseException as exc:  # noqa: BLE001 - handed to the generator, which reports it
+                outcome["error"] = exc
+            finally:
+                updates.put(None)
+
+        started = time.monotonic()
+        threading.Thread(target=work, name="score-cam", daemon=True).start()
+        try:
+            yield gr.skip(), say("score_queued", lang), gr.skip(), gr.skip(), gr.update(visible=True)
+            total = min(self.service.config.score_cam_channels, stage_channels(options["depth"], options["stage"]))
+            last_yield = 0.0
+            while (item := _next(updates)) is not None:
+                # a yield at least every second lets Gradio stop this generator when the visitor leaves
+                if item == "tick" or time.monotonic() - last_yield < 0.5:
+                    yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                    continue
+                last_yield = time.monotonic()
+                eta = (last_yield - started) * (1 - item) / max(item, 1e-6)
+                yield (gr.skip(), say("score_progress", lang, stage=options["stage"], done=round(item * total),
+                                      total=total, eta=eta), gr.skip(), gr.skip(), gr.skip())
+            if "error" in outcome:
+                raise outcome["error"]
+            result: Explanation = outcome["result"]
+            display, folder = self._display(result), self.outbox.folder()
+            overlay = str(save_image(render_overlay(display.crop, display.cam, alpha=alpha), folder / "overlay.jpg"))
+            shown = self._keep(photo, options, display, (overlay, str(save_json(result, folder / "result.json"))))
+            status = self.status(result, lang) + "\n\n" + say(
+                "score_done", lang, stage=options["stage"], n=result.scored_channels,
+                c=result.stages[options["stage"]].shape[0], seconds=time.monotonic() - started)
+            yield overlay, status, list(shown.files), shown, gr.update(visible=False)
+        except Exception as exc:  # noqa: BLE001
+            raise user_error(exc, lang) from exc
+        finally:
+            stop.set()  # stopped, left, failed or done: the engine ends at its next batch
 
     # -- cheap follow-ups ----------------------------------------------------------------------
 
+    def display(self, shown: Shown, lang: str) -> Display:
+        """The display of what `shown` points to: kept in memory, or rebuilt from the photo."""
+        display = self.store.get(shown.token)
+        if display is not None:
+            return display
+        if not Path(shown.photo).is_file():
+            raise gr.Error(say("err_photo_gone", lang), print_exception=False)
+        if METHODS[shown.options["method"]].runs_model:
+            raise gr.Error(say("err_expired", lang), print_exception=False)  # a slow result is not recomputed unasked
+        display = self._display(self.service.explain_photo(shown.photo, **shown.options))
+        self.store.put(shown.token, display)
+        return display
+
     def rerender(self, shown: Shown | None, opacity: float, request: gr.Request = None) -> tuple:
-        """Opacity changed: redraw the overlays from the kept result, no model pass."""
+        """Opacity changed: redraw the overlays from the kept display, no model pass."""
         if shown is None:
             return gr.skip(), gr.skip()
+        lang = request_language(request)
         try:
-            r = shown.result
-            return render_overlay(r.photo, r.cam, r.crop_box, alpha=float(opacity)), self._strip(r, float(opacity))
+            alpha = params.number("opacity", opacity, 0.0, 1.0)
+            d = self.display(shown, lang)
+            folder = self.outbox.folder()
+            shapes = {name: s.shape for name, s in d.stages.items()}
+            return (self.outbox.image(render_overlay(d.crop, d.cam, alpha=alpha), "overlay.jpg", folder),
+                    self.outbox.image(render_cam_strip(d.crop, d.cams_by_stage, shapes, alpha=alpha), "cam_strip.jpg",
+                                      folder))
         except Exception as exc:  # noqa: BLE001
-            raise user_error(exc, request_language(request)) from exc
+            raise user_error(exc, lang) from exc
+
+    def enlarger(self, stage: str):
+        """A select handler for one stage's grid: the clicked tile's channel, enlarged."""
+
+        def enlarge(shown: Shown | None, evt: gr.SelectData, request: gr.Request = None):
+            index = getattr(evt, "index", None)
+            if shown is None or not isinstance(index, (list, tuple)) or len(index) < 2:
+                return gr.skip()
+            lang = request_language(request)
+            try:
+                x, y = (params.number("x", v, 0, 10**5) for v in index[:2])
+                channels = self.display(shown, lang).stages[stage]
+                channel = channel_at(channels, x, y)
+                if channel is None:
+                    return gr.skip()
+                return self.outbox.image(render_channel(channels, channel, stage=stage), "channel.png")
+            except Exception as exc:  # noqa: BLE001
+                raise user_error(exc, lang) from exc
+
+        enlarge.__name__ = f"enlarge_{stage}"
+        return enlarge
 
     def pick_prediction(self, evt: gr.SelectData) -> str:
         """A click on a prediction selects that class as the target (which re-runs the explanation)."""
-        match = re.search(r"\((\d+)\)$", str(evt.value))
-        return match.group(1) if match else ""
+        value = str(getattr(evt, "value", ""))[:200]
+        head, _, tail = value.rpartition("(")
+        return tail[:-1] if head and tail.endswith(")") and tail[:-1].isdigit() else ""
 
     def export_npz(self, shown: Shown | None, request: gr.Request = None) -> list[str] | None:
-        """Write the stage activations and CAMs as NPZ (on request: it is several MB)."""
+        """Write the stage activations and CAMs as NPZ (on request: it is several MB), from a fresh pass."""
+        lang = request_language(request)
         if shown is None:
-            raise gr.Error(say("err_no_photo", request_language(request)))
-        path = save_arrays(shown.result, shown.folder / "arrays.npz")
-        return [str(shown.folder / "overlay.png"), str(shown.folder / "result.json"), str(path)]
+            raise gr.Error(say("err_no_photo", lang))
+        try:
+            if not Path(shown.photo).is_file():
+                raise gr.Error(say("err_photo_gone", lang), print_exception=False)
+            result = self.service.explain_photo(shown.photo, **shown.options)
+            return [*shown.files, str(save_arrays(result, self.outbox.folder() / "arrays.npz"))]
+        except Exception as exc:  # noqa: BLE001
+            raise user_error(exc, lang) from exc
+
+    def export_full(self, shown: Shown | None, opacity: float = 0.5, request: gr.Request = None) -> list[str] | None:
+        """The overlay at the photo's full resolution (on request: decoding a 48 MP photo takes a moment)."""
+        lang = request_language(request)
+        if shown is None:
+            raise gr.Error(say("err_no_photo", lang))
+        try:
+            alpha = params.number("opacity", opacity, 0.0, 1.0)
+            cam = self.display(shown, lang).cam
+            if not Path(shown.photo).is_file():
+                raise gr.Error(say("err_photo_gone", lang), print_exception=False)
+            crop = self.service.photo_crop(shown.photo, shown.options["depth"])
+            return [*shown.files, self.outbox.image(render_overlay(crop, cam, alpha=alpha), "overlay_full.jpg")]
+        except Exception as exc:  # noqa: BLE001
+            raise user_error(exc, lang) from exc
 
     # -- text ----------------------------------------------------------------------------------
 
     def status(self, r: Explanation, lang: str) -> str:
         if not r.pretrained:
             weights = say("weights_random", lang)
-        elif self.service.config.weights == "imagenet":
+        elif r.weights.startswith("ResNet"):  # torchvision's enum name: the ImageNet weights
             weights = say("weights_imagenet", lang)
         else:
             weights = f"{say('weights_file', lang)} {Path(r.weights).name}"
-        phases = " · ".join(f"{k} {v:.0f} ms" for k, v in r.timings.items() if k != "total")
+        phases = " · ".join(f"{k} {v:.0f} ms" for k, v in r.timings.items() if k not in ("total", "wait"))
+        decoded = ""
+        if r.photo_scale < 0.99:
+            w, h = (round(v / r.photo_scale) for v in r.photo.size)
+            decoded = " · " + say("decoded", lang, w=w, h=h, factor=round(1 / r.photo_scale))
         return (
             f"**ResNet-{r.depth}** · **{say('device', lang)}** {r.device} · **{say('weights', lang)}** {weights} · "
-            f"{phases} · **{say('total', lang)} {r.timings['total']:.0f} ms**\n\n{say('crop_note', lang)}"
+            f"{phases} · **{say('total', lang)} {r.timings['total']:.0f} ms**{decoded}\n\n{say('crop_note', lang)}"
         )
 
     def banner_on_load(self, request: gr.Request = None) -> dict:
@@ -238,16 +408,18 @@ class Handlers:
             text = say("banner_untrained", lang, depths=", ".join(f"ResNet-{d}" for d in depths)) if depths else ""
         return gr.update(value=text, visible=bool(text))
 
-    # -- housekeeping --------------------------------------------------------------------------
 
-    def _new_folder(self) -> Path:
-        """A fresh folder for one request's downloads; folders older than keep_seconds are removed."""
-        now = time.time()
-        for old in self.workdir.glob("r-*"):
-            try:
-                if now - old.stat().st_mtime > self.keep_seconds:
-                    shutil.rmtree(old, ignore_errors=True)
-            except OSError:
-                pass
-        return Path(tempfile.mkdtemp(prefix="r-", dir=self.workdir))
+def stage_channels(depth: int, stage: str) -> int:
+    """Channels of `stage`'s output at `depth` (from the architecture table; no model is loaded)."""
+    return next(row.output_shape[0] for row in architecture(depth).rows if row.stage == stage)
 
+
+def _next(updates: queue.Queue) -> Any:
+    try:
+        return updates.get(timeout=1.0)
+    except queue.Empty:
+        return "tick"
+
+
+__all__ = ["EXAMPLE_PHOTOS", "Handlers", "STAGE_TABS", "photo_path", "request_language", "target_choices",
+           "user_error"]

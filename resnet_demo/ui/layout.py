@@ -1,11 +1,16 @@
 """The page: controls on the left, what the network sees on the right, a tab per lesson.
 
 Wiring rules: changing the photo, depth, method, stage, class, top-k or the all-stages box runs
-the model (one public event, `/explain`); changing the opacity only redraws (private event);
-clicking a prediction makes it the class to explain. Every label goes through Gradio's I18n.
+the model (one public event, `/explain`, in the "model" concurrency group); Score-CAM's map then
+comes from the slow lane's event (`/scorecam`, its own concurrency group of one, with a stop
+button); changing the opacity only redraws (private event); clicking a prediction makes it the
+class to explain. Every picture arrives as a file path (see `outbox.py`). Every label goes
+through Gradio's I18n.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import gradio as gr
 
@@ -15,9 +20,14 @@ from ..service import EXAMPLE_PHOTOS, Service
 from ..zoo import DEPTHS
 from .components import ClassPicker, PhotoInput
 from .handlers import STAGE_TABS, Handlers, target_choices
+from .limits import RequestLimits
+from .outbox import Outbox
 from .teach_handlers import TeachHandlers, hook_source
 from .teach_tabs import add_teaching_tabs
 from .strings import TABLES
+
+MAX_UPLOAD_MB = 25
+"""Largest upload Gradio accepts (the engine's own limit on files, `images.MAX_FILE_BYTES`, is the same)."""
 
 CSS = """
 .untrained-banner { background: #fdecea; border: 3px solid #c0392b; border-radius: 8px; padding: 10px 16px; }
@@ -37,20 +47,23 @@ def build_app(service: Service, *, concurrency: int = 1) -> tuple[gr.Blocks, dic
     """The Gradio Blocks of the whole app and the keyword arguments its `launch()` needs."""
     i18n = gr.I18n(**TABLES)
     t = i18n  # t("key") marks a label for translation in the browser
-    h = Handlers(service)
-    teach = TeachHandlers(service)
 
     with gr.Blocks(title="ResNet Explorer", delete_cache=(1800, 3600)) as demo:
         gr.Markdown(f"# {t('title')}")  # one translated key per string: the browser swaps one marker
         gr.Markdown(t("tagline"))
         banner = gr.Markdown(visible=False, label="banner", elem_classes="untrained-banner", elem_id="banner")
-        state = gr.State()
+        state = gr.State()  # a `shown.Shown`: a token and the request, a few hundred bytes
+        slow_job = gr.State()  # a new value starts the slow lane's event (Score-CAM)
         with gr.Tabs():
             with gr.Tab(t("tab_explain"), id="explain"):
                 with gr.Row():
                     with gr.Column(scale=2, min_width=320):
                         image = PhotoInput(type="filepath", label=t("photo"), sources=["upload", "webcam", "clipboard"], height=300,
                                            elem_id="photo")
+                        # files written in Gradio's own upload/cache folder are served without a copy
+                        outbox = Outbox(Path(image.GRADIO_CACHE) / "resnet-explorer")
+                        h = Handlers(service, outbox=outbox)
+                        teach = TeachHandlers(service, outbox=outbox)
                         gr.Examples([[str(p)] for p in EXAMPLE_PHOTOS], inputs=[image], label=t("examples"))
                         depth = gr.Radio([(f"ResNet-{d}", d) for d in DEPTHS], value=50, label=t("depth"),
                                          elem_id="depth")
@@ -64,10 +77,11 @@ def build_app(service: Service, *, concurrency: int = 1) -> tuple[gr.Blocks, dic
                         all_stages = gr.Checkbox(value=True, label=t("all_stages"))
                     with gr.Column(scale=3, min_width=360):
                         predictions = gr.Label(num_top_classes=10, label=t("predictions"), elem_id="predictions")
-                        overlay = gr.Image(type="pil", format="png", label=t("overlay"), elem_id="overlay",
+                        overlay = gr.Image(type="filepath", label=t("overlay"), elem_id="overlay",
                                            interactive=False, buttons=["download", "fullscreen"], height=420)
+                        stop = gr.Button(t("stop"), size="sm", variant="stop", visible=False, elem_id="stop")
                         gr.Markdown(f"### {t('cam_strip')}")
-                        strip = gr.Image(type="pil", format="png", label="cam_strip", show_label=False,
+                        strip = gr.Image(type="filepath", label="cam_strip", show_label=False,
                                          interactive=False, buttons=["download", "fullscreen"])
                         gr.Markdown(f"### {t('feature_maps')}")
                         gr.Markdown(t("stage_note"))
@@ -76,22 +90,24 @@ def build_app(service: Service, *, concurrency: int = 1) -> tuple[gr.Blocks, dic
                         with gr.Tabs():
                             for name in STAGE_TABS:
                                 with gr.Tab(name):
-                                    grids.append(gr.Image(type="pil", format="png", label=f"features_{name}",
+                                    grids.append(gr.Image(type="filepath", label=f"features_{name}",
                                                           elem_id=f"grid-{name}",
                                                           show_label=False, interactive=False,
                                                           buttons=["download", "fullscreen"]))
                         with gr.Row():
-                            enlarged = gr.Image(type="pil", format="png", label=t("enlarged"), interactive=False,
+                            enlarged = gr.Image(type="filepath", label=t("enlarged"), interactive=False,
                                                 elem_id="enlarged",
                                                 scale=1)
                             gr.Code(hook_source(), language="python", label=t("hook_code"), interactive=False,
                                     scale=2)
                         status = gr.Markdown(t("status_idle"), label="status", elem_id="status")
                         files = gr.File(label=t("downloads"), file_count="multiple", interactive=False)
-                        npz = gr.Button(t("export_npz"), size="sm")
+                        with gr.Row():
+                            full = gr.Button(t("export_full"), size="sm")
+                            npz = gr.Button(t("export_npz"), size="sm")
             add_teaching_tabs(t, teach, image)
 
-        outputs = [predictions, overlay, strip, *grids, status, banner, files, shapes, state]
+        outputs = [predictions, overlay, strip, *grids, status, banner, files, shapes, state, slow_job, stop]
         gr.on(
             triggers=[image.change, depth.change, method.change, stage.change, target.change, top_k.release,
                       all_stages.change],
@@ -103,13 +119,24 @@ def build_app(service: Service, *, concurrency: int = 1) -> tuple[gr.Blocks, dic
             concurrency_limit=concurrency,
             concurrency_id="model",
         )
+        slow = slow_job.change(h.score_cam, [image, depth, stage, target, top_k, opacity],
+                               [overlay, status, files, state, stop], api_name="scorecam", trigger_mode="always_last",
+                               concurrency_limit=1, concurrency_id="slow")
+        stop.click(lambda: gr.update(visible=False), None, stop, cancels=[slow], api_visibility="private")
         opacity.release(h.rerender, [state, opacity], [overlay, strip], api_visibility="private",
                         trigger_mode="always_last")
         predictions.select(h.pick_prediction, None, target, api_visibility="private")
-        npz.click(h.export_npz, state, files, api_visibility="private")
+        npz.click(h.export_npz, state, files, api_visibility="private", concurrency_id="model")
+        full.click(h.export_full, [state, opacity], files, api_visibility="private", concurrency_id="model")
         for name, grid in zip(STAGE_TABS, grids):
-            grid.select(teach.enlarger(name), state, enlarged, api_visibility="private")
+            grid.select(h.enlarger(name), state, enlarged, api_visibility="private")
         demo.load(h.banner_on_load, None, banner, api_visibility="private")
 
-    launch_options = {"i18n": i18n, "css": CSS, "theme": THEME}
+    launch_options = {
+        "i18n": i18n, "css": CSS, "theme": THEME,
+        "max_file_size": f"{MAX_UPLOAD_MB}mb",
+        # every request body bounded, no URL fetched on a visitor's behalf (see limits.py)
+        "app_kwargs": {"middleware": [RequestLimits.middleware(
+            upload_bytes=(MAX_UPLOAD_MB + 1) * 2**20, roots=[image.GRADIO_CACHE], files=EXAMPLE_PHOTOS)]},
+    }
     return demo, launch_options

@@ -11,8 +11,9 @@ from __future__ import annotations
 EN: dict[str, str] = {
     # page
     "title": "ResNet Explorer",
-    "tagline": "Pick a depth, upload a photo, and see what a real residual network sees: its predictions, "
-    "where it looks (Grad-CAM) and the feature maps of every stage.",
+    "tagline": "Pick a depth, upload a photo, and see what a residual network does with it: its predictions, "
+    "where it looks (Grad-CAM and other CAM methods) and the feature maps of every stage. The other tabs teach "
+    "the ideas behind ResNet.",
     "tab_explain": "Explain a photo",
     "tab_residual": "Residual learning",
     "tab_compare": "Compare depths",
@@ -23,8 +24,8 @@ EN: dict[str, str] = {
     "examples": "Example photos (public domain, see assets/README.md)",
     "depth": "Depth",
     "method": "CAM method",
-    "method_info": "Score-CAM runs the network once per channel: slow, especially on a CPU "
-    "(so it is computed for the chosen stage only).",
+    "method_info": "Score-CAM runs the network once per channel: slow, so it is computed for the chosen stage "
+    "only, for its strongest channels, after the other panels, with progress and a stop button.",
     "stage": "Stage to explain",
     "stage_info": "layer4 is coarse but most about the class; layer1 is sharp but about edges and texture.",
     "target": "Class to explain",
@@ -39,8 +40,10 @@ EN: dict[str, str] = {
     "cam_strip": "The same class explained at each stage",
     "feature_maps": "Feature maps captured by forward hooks",
     "stage_note": "Each tile is one channel (its index in the corner), scaled to its own range; "
-    "the strongest channels by mean activation are shown. Resolution halves and channels grow from stage to stage.",
-    "downloads": "Downloads (overlay PNG, result JSON; feature maps as NPZ on request)",
+    "the strongest channels by mean activation are shown. The shapes line gives each stage's C×H×W: layer1 keeps "
+    "the stem's resolution (in ResNet-50/101/152 it widens the channels from 64 to 256), then layer2, layer3 and "
+    "layer4 each halve the resolution and double the channels.",
+    "downloads": "Downloads (overlay JPEG, result JSON; the overlay at full resolution and the feature maps as NPZ on request)",
     "export_npz": "Prepare feature maps (NPZ)",
     "status_idle": "Upload a photo or click an example to start.",
     # status line pieces
@@ -50,7 +53,8 @@ EN: dict[str, str] = {
     "weights_random": "random (UNTRAINED)",
     "weights_file": "file",
     "total": "total",
-    "crop_note": "The model sees only the centre square of the photo (resize, then crop); the overlay shows that square.",
+    "crop_note": "The model sees only a square from the middle of the photo (resize, then centre crop: a little is "
+    "cut off every edge, even along the shorter side); the overlay shows exactly that square.",
     # banner
     "banner_untrained": "⚠️ **This network is UNTRAINED (random weights)**: its predictions and heat maps mean nothing. "
     "ImageNet weights for {depths} could not be loaded (no internet and no cached file). "
@@ -66,11 +70,25 @@ EN: dict[str, str] = {
     "err_unexpected": "Something went wrong on the server ({kind}). Please try again; if it keeps happening, tell your teacher.",
     "err_no_photo": "Please upload a photo first.",
     "err_target": "No ImageNet class matches {text!r}. Pick one from the list, or give its index (0-999).",
+    "err_not_uploaded": "Only photos uploaded to this page can be used. Please upload the photo again.",
+    "err_expired": "The server no longer keeps this result (it keeps the most recent ones). Please run it again.",
+    "err_photo_gone": "The photo is no longer on the server (uploads are kept for an hour). Please upload it again.",
+    "err_stopped": "Stopped before it finished.",
+    # the slow lane (Score-CAM)
+    "score_pending": "**Score-CAM** runs after the other panels, in its own lane (one at a time on this server): "
+    "it scores the {n} strongest channels of {stage} (of {c}), one forward pass each.",
+    "score_progress": "**Score-CAM** at {stage}: {done} of {total} channels scored · about {eta:.0f} s left",
+    "score_done": "**Score-CAM** at {stage}: the {n} strongest channels (of {c}) scored in {seconds:.1f} s.",
+    "score_queued": "**Score-CAM** is waiting for the one before it to finish…",
+    "stop": "Stop Score-CAM",
+    "export_full": "Full-resolution overlay (JPEG)",
+    "decoded": "photo {w}×{h}, decoded at 1/{factor} scale (the model needs 224 px)",
 }
 
 ZH: dict[str, str] = {
     "title": "ResNet 探索器",
-    "tagline": "选择网络深度，上传一张照片，看看真实的残差网络看到了什么：它的预测、它关注的区域（Grad-CAM）以及每个阶段的特征图。",
+    "tagline": "选择网络深度，上传一张照片，看看残差网络怎样处理它：它的预测、它关注的区域（Grad-CAM 及其他 CAM 方法）"
+    "以及每个阶段的特征图。其他标签页讲解 ResNet 背后的思想。",
     "tab_explain": "解释一张照片",
     "tab_residual": "残差学习",
     "tab_compare": "比较不同深度",
@@ -80,7 +98,7 @@ ZH: dict[str, str] = {
     "examples": "示例照片（公有领域，见 assets/README.md）",
     "depth": "网络深度",
     "method": "CAM 方法",
-    "method_info": "Score-CAM 对每个通道都要运行一次网络：很慢，在 CPU 上尤其如此（因此只计算所选阶段）。",
+    "method_info": "Score-CAM 对每个通道都要运行一次网络，很慢：因此只计算所选阶段中最强的那些通道，在其他面板之后计算，并显示进度和停止按钮。",
     "stage": "要解释的阶段",
     "stage_info": "layer4 分辨率低但最关乎类别；layer1 更清晰，但主要反映边缘和纹理。",
     "target": "要解释的类别",
@@ -94,8 +112,9 @@ ZH: dict[str, str] = {
     "cam_strip": "同一类别在各个阶段的解释",
     "feature_maps": "由前向钩子（forward hook）捕获的特征图",
     "stage_note": "每个小图是一个通道（角上是通道编号），按各自的数值范围归一化；显示的是平均激活最强的通道。"
-    "从一个阶段到下一个阶段，分辨率减半，通道数增加。",
-    "downloads": "下载（叠加图 PNG、结果 JSON；特征图 NPZ 按需生成）",
+    "形状那一行给出每个阶段的 C×H×W：layer1 保持 stem 输出的分辨率（在 ResNet-50/101/152 中通道数从 64 增加到 256），"
+    "之后 layer2、layer3、layer4 各自把分辨率减半、通道数加倍。",
+    "downloads": "下载（叠加图 JPEG、结果 JSON；原分辨率叠加图和特征图 NPZ 按需生成）",
     "export_npz": "生成特征图文件（NPZ）",
     "status_idle": "上传一张照片或点击示例即可开始。",
     "device": "设备",
@@ -104,7 +123,8 @@ ZH: dict[str, str] = {
     "weights_random": "随机（未训练）",
     "weights_file": "文件",
     "total": "总计",
-    "crop_note": "模型只看到照片中心的正方形区域（先缩放再裁剪）；叠加图显示的就是这块区域。",
+    "crop_note": "模型只看到照片中间的一块正方形区域（先缩放，再做中心裁剪：四周都会被裁掉一点，短边方向也不例外）；"
+    "叠加图显示的正是这块区域。",
     "banner_untrained": "⚠️ **该网络未经训练（随机权重）**：它的预测和热力图没有意义。"
     "无法加载 {depths} 的 ImageNet 权重（没有网络，也没有缓存文件）。"
     "解决方法：在联网的机器上运行 `python -m resnet_demo download`（或把权重文件复制到 "
@@ -118,6 +138,18 @@ ZH: dict[str, str] = {
     "err_unexpected": "服务器出错了（{kind}）。请重试；如果反复出现，请告诉老师。",
     "err_no_photo": "请先上传一张照片。",
     "err_target": "没有与 {text!r} 匹配的 ImageNet 类别。请从列表中选择，或输入类别编号（0-999）。",
+    "err_not_uploaded": "只能使用上传到本页面的照片。请重新上传这张照片。",
+    "err_expired": "服务器已不再保留这个结果（只保留最近的结果）。请重新运行。",
+    "err_photo_gone": "服务器上已没有这张照片（上传的文件保留一小时）。请重新上传。",
+    "err_stopped": "已在完成前停止。",
+    "score_pending": "**Score-CAM** 在其他面板之后、在单独的通道中计算（本服务器同一时间只算一个）："
+    "它为 {stage} 中最强的 {n} 个通道（共 {c} 个）打分，每个通道运行一次前向传播。",
+    "score_progress": "**Score-CAM**（{stage}）：已为 {total} 个通道中的 {done} 个打分 · 约剩 {eta:.0f} 秒",
+    "score_done": "**Score-CAM**（{stage}）：最强的 {n} 个通道（共 {c} 个）已在 {seconds:.1f} 秒内打分完毕。",
+    "score_queued": "**Score-CAM** 正在等待前一个计算完成……",
+    "stop": "停止 Score-CAM",
+    "export_full": "原分辨率叠加图（JPEG）",
+    "decoded": "照片 {w}×{h}，按 1/{factor} 比例解码（模型只需要 224 像素）",
 }
 
 TABLES: dict[str, dict[str, str]] = {"en": EN, "zh-CN": ZH}

@@ -1,0 +1,97 @@
+"""The app's policy (service.py) and its ZeroGPU switch, without the UI: weights, lanes, GPU sizing."""
+
+from __future__ import annotations
+
+import importlib
+import threading
+import time
+from types import SimpleNamespace
+
+import pytest
+import torch
+import torchvision
+
+from resnet_demo import WeightsUnavailableError, zerogpu
+from resnet_demo.lanes import Cancelled, ForegroundGate, check_stop
+from resnet_demo.service import AppConfig, Service, _compare_seconds, _explain_seconds, _score_cam_seconds
+
+
+def test_a_weights_file_serves_its_depth_and_imagenet_the_others(tmp_path, photo_path):
+    path = tmp_path / "class-r18.pt"
+    torch.manual_seed(6)
+    torch.save(torchvision.models.resnet18().state_dict(), path)
+    service = Service(AppConfig(weights=str(path), device="cpu"))
+    service.start()  # the network probe fails in tests: the other depths fall back to random, visibly
+    assert service.file_depth() == 18 and service.weights_for(18) == str(path)
+    assert service.weights_for(50) == "random" and service.is_untrained(50) and not service.is_untrained(18)
+    assert service.model(18).pretrained and service.model(18).weights == str(path)
+
+
+def test_a_bad_weights_file_stops_the_app_at_start(tmp_path):
+    (tmp_path / "junk.pt").write_bytes(b"\x80\x02 not really a checkpoint")
+    with pytest.raises(WeightsUnavailableError, match="not a PyTorch state_dict"):
+        Service(AppConfig(weights=str(tmp_path / "junk.pt"), device="cpu")).start()
+
+
+def test_score_cam_never_runs_in_the_foreground_lane(photo_path):
+    service = Service(AppConfig(weights="random", device="cpu", probe_network=False))
+    fast = service.explain_photo(photo_path, depth=18, method="scorecam", stage="layer4", top_k=3)
+    assert fast.cam is None and fast.cams_by_stage == {} and len(fast.predictions) == 3
+    slow = service.score_cam(photo_path, depth=18, stage="layer4")
+    assert slow.cam.shape == (224, 224) and slow.scored_channels == 128 and slow.method == "scorecam"
+    assert [p.index for p in slow.predictions[:3]] == [p.index for p in fast.predictions]
+
+
+def test_the_slow_lane_yields_to_cheap_requests_and_stops(photo_path):
+    service = Service(AppConfig(weights="random", device="cpu", probe_network=False, score_cam_channels=64))
+    batches, stop = [], threading.Event()
+    real_wait = service.gate.wait_idle
+
+    def wait_idle(timeout=10.0):
+        batches.append(service.gate.active)
+        return real_wait(timeout)
+
+    service.gate.wait_idle = wait_idle
+    with service.gate.foreground():  # a cheap request in flight: Score-CAM must not start a batch
+        worker = threading.Thread(
+            target=lambda: pytest.raises(Cancelled, service.score_cam, photo_path, depth=18, should_stop=stop.is_set))
+        worker.start()
+        time.sleep(1.0)
+        assert batches == [1]  # it asked once and is waiting
+    time.sleep(1.0)  # the cheap request left: batches run
+    stop.set()
+    worker.join(timeout=60)
+    assert not worker.is_alive() and len(batches) >= 2 and batches[-1] == 0
+
+
+def test_foreground_gate_and_stop_checks():
+    gate = ForegroundGate()
+    assert gate.wait_idle(timeout=0) is True
+    with gate.foreground(), gate.foreground():
+        assert gate.active == 2 and gate.wait_idle(timeout=0.05) is False
+    assert gate.active == 0
+    check_stop(None)
+    check_stop(lambda: False)
+    with pytest.raises(Cancelled):
+        check_stop(lambda: True)
+
+
+def test_gpu_time_is_sized_to_the_work():
+    assert _explain_seconds(18, "random", "cuda:0", "p", {}) <= 10 < _explain_seconds(152, "random", "cuda:0", "p", {})
+    assert _score_cam_seconds(152, "random", "cuda:0", "p", {"max_channels": 512}) <= 60
+    assert _score_cam_seconds(18, "random", "cuda:0", "p", {"max_channels": 128}) < 30
+    assert _compare_seconds([(18, "r", "c"), (50, "r", "c"), (152, "r", "c")], "p", {}) == 10 + 10 + 10 + 20
+
+
+def test_zerogpu_is_what_the_spaces_package_says_not_whether_it_imports(monkeypatch):
+    spaces = pytest.importorskip("spaces")  # requirements-dev installs it, as a Space image may
+    assert zerogpu.spaces is spaces and zerogpu.ON_ZEROGPU is False  # installed, but SPACES_ZERO_GPU is unset
+    assert zerogpu.gpu_task(duration=5)(len) is len  # off ZeroGPU: the function itself
+    assert zerogpu.on_zerogpu(SimpleNamespace(config=SimpleNamespace(Config=SimpleNamespace(zero_gpu=True))))
+    assert not zerogpu.on_zerogpu(None) and not zerogpu.on_zerogpu(SimpleNamespace())
+    decorated = []
+    monkeypatch.setattr(zerogpu, "ON_ZEROGPU", True)
+    monkeypatch.setattr(spaces, "GPU", lambda duration: lambda fn: decorated.append(duration) or fn)
+    zerogpu.gpu_task(duration=_explain_seconds)(len)
+    assert decorated == [_explain_seconds]  # a duration function, not a fixed minute
+    importlib.reload(zerogpu)
