@@ -142,3 +142,20 @@ def test_block_diagram_is_a_cached_rgb_picture():
     assert colours is not None and len(colours) > 50  # drawn on, not blank
     assert max(colours)[1] == (255, 255, 255)  # mostly white background
     assert render_block_diagram() is image
+
+
+def test_stage_facts_of_a_real_model_at_another_input_size():
+    """Shapes scale with the input; which blocks project and how does not (a real CPU model, not meta)."""
+    torch.manual_seed(0)
+    arch = describe_architecture(torchvision.models.resnet50(weights=None).eval(), 50, input_size=160)
+    assert [(s.stage, s.input_shape, s.output_shape) for s in arch.stages] == [
+        ("stem", (3, 160, 160), (64, 40, 40)),
+        ("layer1", (64, 40, 40), (256, 40, 40)),
+        ("layer2", (256, 40, 40), (512, 20, 20)),
+        ("layer3", (512, 20, 20), (1024, 10, 10)),
+        ("layer4", (1024, 10, 10), (2048, 5, 5)),
+    ]
+    projections = {b.name: (b.projection.kernel, b.projection.stride) for s in arch.stages for b in s.projection_blocks}
+    assert projections == {"layer1.0": (1, 1), "layer2.0": (1, 2), "layer3.0": (1, 2), "layer4.0": (1, 2)}
+    assert [s.blocks[-1].width for s in arch.stages[1:]] == [64, 128, 256, 512]
+    assert [b.name for b in arch.stage("layer3").blocks] == [f"layer3.{i}" for i in range(6)]

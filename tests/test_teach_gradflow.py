@@ -27,6 +27,7 @@ from resnet_demo.teach.gradflow import (
     gradient_flow,
     gradient_norms,
     render_gradient_flow,
+    summarize_flows,
 )
 
 BLOCK_COUNTS = {18: 8, 34: 16, 50: 16, 101: 33, 152: 50}  # torchvision's [2,2,2,2], [3,4,6,3], ...
@@ -260,3 +261,23 @@ def test_chart_is_an_rgb_image(flows_at):
         render_gradient_flow({"pretrained/residual": flows["random/residual"]}, 50)
     with pytest.raises(ValueError, match="at least one"):
         render_gradient_flow({}, 50)
+
+
+# What the module docstring reports for random init on assets/cat.jpg: last→first growth of the
+# residual gradient, and plain/residual at the first block (each within a factor of 3).
+DOCSTRING_GROWTH = {18: 4, 34: 1e2, 50: 1e2, 101: 7e4, 152: 1e8}
+DOCSTRING_FIRST_RATIO = {18: 0.07, 34: 0.002, 50: 0.003, 101: 4e-6, 152: 1.5e-9}
+
+
+@pytest.mark.parametrize("depth", sorted(BLOCK_COUNTS))
+def test_summary_matches_the_curves_and_the_docstring(flows_at, depth):
+    flows = flows_at(depth)
+    s = summarize_flows(flows)["random"]
+    residual, plain = flows["random/residual"].norms, flows["random/plain"].norms
+    assert s.blocks == BLOCK_COUNTS[depth]
+    assert s.residual_growth == residual[0] / residual[-1] and s.plain_growth == plain[0] / plain[-1]
+    assert s.first_block_ratio == plain[0] / residual[0]
+    assert DOCSTRING_GROWTH[depth] / 3 < s.residual_growth < DOCSTRING_GROWTH[depth] * 3
+    assert DOCSTRING_FIRST_RATIO[depth] / 3 < s.first_block_ratio < DOCSTRING_FIRST_RATIO[depth] * 3
+    assert 1 / 5 < s.plain_growth < 1 / 2  # "shrinks only 2-5x at every depth"
+    assert not s.residual_saturated and not s.plain_saturated

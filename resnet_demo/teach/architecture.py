@@ -50,6 +50,61 @@ class StageRow:
 
 
 @dataclass(frozen=True)
+class ConvFacts:
+    """One convolution: what a student reads off it (kernel, stride, channels in and out)."""
+
+    kernel: int  # 1 for a 1×1 convolution, 3 for 3×3, 7 for the stem's 7×7
+    stride: int
+    in_channels: int
+    out_channels: int
+
+
+@dataclass(frozen=True)
+class BlockFacts:
+    """One residual block, measured: the shapes of x and of the output, F(x)'s convolutions, the shortcut."""
+
+    name: str  # "layer2.0"
+    input_shape: tuple[int, int, int]  # (C, H, W) of x
+    output_shape: tuple[int, int, int]  # (C, H, W) of ReLU(F(x) + shortcut(x))
+    convs: tuple[ConvFacts, ...]  # the residual branch F(x), in forward order
+    projection: ConvFacts | None  # the `downsample` shortcut's convolution; None: the shortcut is x itself
+
+    @property
+    def changes_shape(self) -> bool:
+        return self.input_shape != self.output_shape
+
+    @property
+    def width(self) -> int:
+        """Channels out of F(x)'s 3×3 convolution: the block's output channels (BasicBlock), a quarter (Bottleneck)."""
+        return next(c.out_channels for c in self.convs if c.kernel > 1)
+
+
+@dataclass(frozen=True)
+class StageFacts:
+    """What one part of the network (stem or layer1..layer4) does to the shape of what flows through it."""
+
+    stage: str  # "stem", "layer1".."layer4"
+    input_shape: tuple[int, int, int]  # (C, H, W)
+    output_shape: tuple[int, int, int]
+    blocks: tuple[BlockFacts, ...]  # empty for the stem
+
+    @property
+    def stride(self) -> int:
+        """How many times smaller the resolution gets (1: kept; 2: halved; the stem: 4)."""
+        return self.input_shape[1] // self.output_shape[1]
+
+    @property
+    def channel_factor(self) -> float:
+        """Output channels / input channels (1: kept; 2: doubled; layer1 of ResNet-50: 4)."""
+        return self.output_shape[0] / self.input_shape[0]
+
+    @property
+    def projection_blocks(self) -> tuple[BlockFacts, ...]:
+        """The blocks whose shortcut is a projection (downsample) rather than x itself."""
+        return tuple(b for b in self.blocks if b.projection is not None)
+
+
+@dataclass(frozen=True)
 class Architecture:
     """A ResNet's stage table and totals, for one square input image of `input_size` pixels."""
 
@@ -58,6 +113,22 @@ class Architecture:
     total_params: int
     gmacs: float  # multiply-adds for one image, in billions (see the module docstring)
     input_size: int = 224
+    stages: tuple[StageFacts, ...] = ()  # stem, layer1..layer4: shapes and shortcuts, measured
+
+    def stage(self, name: str) -> StageFacts:
+        """The facts of one stage ("stem", "layer1".."layer4"); ValueError names the allowed ones."""
+        for facts in self.stages:
+            if facts.stage == name:
+                return facts
+        raise ValueError(f"stage must be one of {[f.stage for f in self.stages]}; got {name!r}")
+
+    def block(self, name: str) -> BlockFacts:
+        """The facts of one block, by name ("layer2.0"); ValueError names the allowed ones."""
+        blocks = [b for facts in self.stages for b in facts.blocks]
+        for facts in blocks:
+            if facts.name == name:
+                return facts
+        raise ValueError(f"block must be one of {[b.name for b in blocks]}; got {name!r}")
 
     @staticmethod
     def header() -> list[str]:
@@ -103,13 +174,27 @@ def _weighted_layers(module: nn.Module) -> int:
     )
 
 
+def _conv_facts(conv: nn.Conv2d) -> ConvFacts:
+    return ConvFacts(conv.kernel_size[0], conv.stride[0], conv.in_channels, conv.out_channels)
+
+
+def _block_convs(block: nn.Module) -> tuple[tuple[ConvFacts, ...], ConvFacts | None]:
+    """F(x)'s convolutions (registration order, which is forward order in torchvision) and the projection's."""
+    branch = tuple(_conv_facts(m) for name, m in block.named_modules()
+                   if isinstance(m, nn.Conv2d) and not name.startswith("downsample"))
+    shortcut = getattr(block, "downsample", None)
+    convs = [m for m in shortcut.modules() if isinstance(m, nn.Conv2d)] if shortcut is not None else []
+    return branch, (_conv_facts(convs[0]) if convs else None)
+
+
 def describe_architecture(module: nn.Module, depth: int, *, input_size: int = 224) -> Architecture:
     """Measure the stage table of a torchvision ResNet with one forward pass on a zero image.
 
     The pass runs under `torch.inference_mode` in eval mode (so BatchNorm statistics are not
     touched); train/eval flags are restored and every hook removed in `finally`. A module shared
     between threads must be guarded by its `LoadedModel.lock`, as for `capture.Capture`: the
-    pass would otherwise run through other callers' hooks. Raises `ValueError` for an unknown
+    pass would otherwise run through other callers' hooks. Block and stage shapes come from hooks
+    on every block in the same pass (`Architecture.stages`). Raises `ValueError` for an unknown
     depth or one that does not match the module, `TypeError` if `module` is not a ResNet.
     """
     depth = check_depth(depth)
@@ -124,12 +209,21 @@ def describe_architecture(module: nn.Module, depth: int, *, input_size: int = 22
     first = next(module.parameters())
     x = torch.zeros(1, 3, input_size, input_size, device=first.device, dtype=first.dtype)  # (B, C, H, W)
     shapes: dict[str, tuple[int, ...]] = {}
+    block_shapes: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}  # block name -> (x, output) (C, H, W)
 
     def record(row: str):
         def hook(mod: nn.Module, args: object, output: torch.Tensor) -> None:
             shapes[row] = tuple(output.shape[1:])  # drop the batch dimension
 
         return hook
+
+    def record_block(name: str):
+        def hook(mod: nn.Module, args: tuple, output: torch.Tensor) -> None:
+            block_shapes[name] = (tuple(args[0].shape[1:]), tuple(output.shape[1:]))
+
+        return hook
+
+    blocks = {f"{stage}.{i}": block for stage in CAM_STAGES for i, block in enumerate(getattr(module, stage))}
 
     training = [m for m in module.modules() if m.training]
     handles = []
@@ -138,6 +232,8 @@ def describe_architecture(module: nn.Module, depth: int, *, input_size: int = 22
             m.training = False
         for row, child in ROW_OUTPUT.items():
             handles.append(getattr(module, child).register_forward_hook(record(row)))
+        for name, block in blocks.items():
+            handles.append(block.register_forward_hook(record_block(name)))
         with torch.inference_mode(), FlopCounterMode(display=False) as counter:
             module(x)
     finally:
@@ -156,12 +252,19 @@ def describe_architecture(module: nn.Module, depth: int, *, input_size: int = 22
         )
         for row, parts in ROW_PARTS.items()
     )
+    facts = {name: BlockFacts(name, *block_shapes[name], *_block_convs(block))
+             for name, block in blocks.items()}
+    stages = [StageFacts("stem", tuple(x.shape[1:]), shapes["stem"], ())]
+    for stage in CAM_STAGES:
+        members = tuple(f for name, f in facts.items() if name.split(".")[0] == stage)
+        stages.append(StageFacts(stage, members[0].input_shape, members[-1].output_shape, members))
     return Architecture(
         depth=depth,
         rows=rows,
         total_params=sum(p.numel() for p in module.parameters()),
         gmacs=counter.get_total_flops() / 2 / 1e9,
         input_size=input_size,
+        stages=tuple(stages),
     )
 
 

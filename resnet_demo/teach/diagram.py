@@ -54,7 +54,11 @@ BLOCKS: tuple[Block, ...] = (
         ),
     ),
 )
-"""What each panel shows, left to right (channel counts of the first stage, layer1)."""
+"""What each panel shows, left to right: a layer1 block that keeps its shape, so its shortcut is x itself.
+
+That is every layer1 block of ResNet-18/34, and layer1.1 onwards of ResNet-50/101/152 (layer1.0 of a
+Bottleneck network gets 64 channels from the stem and widens them to 256 through a 1×1 `downsample`).
+"""
 
 # Vertical layout shared by both panels, in pixels from the bottom.
 TITLE_Y, INPUT_Y, SPLIT_Y = 567, 522, 498

@@ -1,4 +1,8 @@
-"""Gradient flow: why deep plain networks degrade, measured on the real network and the photo.
+"""Gradient flow: the loss gradient at every block, with and without skips, on the real network and the photo.
+
+The networks are frozen (nothing is trained here), so this shows how the skips carry the gradient
+in the network as served, not the degradation of deep plain networks itself: that is a training
+phenomenon (He et al., 2016), which the app's Degradation lab shows on networks that learn.
 
 For each residual block, the L2 norm of ∂loss/∂(block output), for the ResNet as built
 (H(x) = ReLU(F(x) + x)) and for the same weights with every skip connection removed
@@ -6,18 +10,20 @@ For each residual block, the L2 norm of ∂loss/∂(block output), for the ResNe
 network is a real forward: `forward_blocks` walks stem → blocks → avgpool → fc calling the
 model's own submodules, and with `residual=True` it reproduces `model(x)` exactly.
 
-What the numbers show (measured on assets/cat.jpg; the other photos agree to a few percent),
-and their limits:
+What the numbers show (measured on assets/cat.jpg; on the other photos in assets/ every figure
+below is within about 25%), and their limits:
 
 * Random weights are torchvision's initialisation in eval mode, so BatchNorm uses its initial
   running statistics (mean 0, variance 1) and normalises nothing. Each residual block then adds
   F(x) on top of x, the residual stream grows block by block (ResNet-152's logits have a standard
   deviation of about 2e7) and so does the backward signal: going from the last block to the
   first, the residual network's gradient norm grows about 4× (ResNet-18), 1e2× (ResNet-34/50),
-  7e4× (ResNet-101) and 1e8× (ResNet-152). The plain network's shrinks only 3-4× at every depth.
+  7e4× (ResNet-101) and 1e8× (ResNet-152). The plain network's shrinks only 2-5× at every depth
+  (2.4× to 4.7× over the four photos in assets/).
   Its early-block gradients are therefore far smaller than the residual network's (first block:
-  ×0.07, ×0.002, ×0.003, ×4e-6 and ×1.5e-9 for depths 18, 34, 50, 101 and 152), but the gap comes
-  mostly from the residual side growing, not from the plain side vanishing.
+  ×0.07, ×0.002, ×0.003, ×4e-6 and ×1.5e-9 for depths 18, 34, 50, 101 and 152), but from depth
+  34 on the gap comes mostly from the residual side growing, not from the plain side vanishing
+  (ResNet-18: about equally from both).
 * In training mode (BatchNorm on batch statistics) the picture reverses: deep plain networks
   with BatchNorm have *exploding* gradients at initialisation (Yang et al., 2019; simulated on
   this photo, a plain ResNet-152's grows about 1e11× from the last block to the first), and He et
@@ -25,10 +31,15 @@ and their limits:
   they describe is an optimisation difficulty. This module measures the model as served
   (eval mode) and does not simulate training.
 * The loss saturates when the target is the random network's own top-1 class: ResNet-34's is
-  1e-4, and from depth 101 on the float32 loss is exactly 0 and so is every gradient.
+  1e-4, and from depth 101 on the float32 loss is exactly 0 and the gradients are rounding
+  noise (ResNet-101: about 1e-28) or exactly 0 (ResNet-152).
   `gradient_flow` therefore uses one label for every variant: the trained network's top-1 class
   (the best guess of what the photo shows) or, offline, the class the random residual network
   ranks last, as in a training step whose label the untrained network does not predict.
+
+`summarize_flows` reduces a `gradient_flow` result to the few numbers the app's note states
+(growth from the last block to the first, plain/residual at the first block, saturation), so
+the sentences under the chart are written from the very numbers it plots.
 
 The model is shared; the walk calls its submodules, so any hook another request attached
 (`capture.Capture`) would fire here: callers of `forward_blocks` / `gradient_norms` hold
@@ -196,6 +207,65 @@ def gradient_flow(
                     m.module, inputs[name], residual=variant == "residual", target=target
                 )
     return flows
+
+
+@dataclass(frozen=True)
+class FlowSummary:
+    """What one weights setting's pair of curves shows, as the numbers the app's note states.
+
+    Growth is ‖gradient‖ at block 1 (nearest the input) over ‖gradient‖ at the last block: above 1
+    the gradient gets larger on its way back to the input, below 1 smaller. NaN where a curve has
+    no usable end point (a zero or non-finite norm: such points are not on the log chart either).
+    """
+
+    weights: str  # "trained" or "random", the first half of the `gradient_flow` keys
+    blocks: int  # residual blocks, i.e. points per curve
+    residual_growth: float  # with skips: first block / last block
+    plain_growth: float  # skips removed: first block / last block
+    first_block_ratio: float  # plain / residual at block 1 (below 1: the plain network gets less)
+    residual_saturated: bool  # loss exactly 0 in float32, or no gradient above 0: nothing to read
+    plain_saturated: bool
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if a > 0 and b > 0 and math.isfinite(a) and math.isfinite(b) else math.nan
+
+
+def _saturated(flow: GradientFlow) -> bool:
+    return flow.loss == 0.0 or not any(v > 0 and math.isfinite(v) for v in flow.norms)
+
+
+def summarize_flows(flows: dict[str, GradientFlow]) -> dict[str, FlowSummary]:
+    """One `FlowSummary` per weights setting of a `gradient_flow` result ("trained", "random"), in its order.
+
+    Raises ValueError when a weights setting lacks its residual or plain curve, when a key is
+    not '<trained|random>/<residual|plain>', or when the curves come from different networks.
+    """
+    pairs: dict[str, dict[str, GradientFlow]] = {}
+    for key, flow in flows.items():
+        weights, _, variant = key.partition("/")
+        if weights not in WEIGHTS_COLOURS or variant not in VARIANT_STYLES:
+            raise ValueError(
+                f"flows keys must be '<{'|'.join(WEIGHTS_COLOURS)}>/<{'|'.join(VARIANT_STYLES)}>'; got {key!r}"
+            )
+        pairs.setdefault(weights, {})[variant] = flow
+    summaries = {}
+    for weights, pair in pairs.items():
+        if set(pair) != set(VARIANT_STYLES):
+            raise ValueError(f"flows must hold both '{weights}/residual' and '{weights}/plain'; got {sorted(flows)}")
+        residual, plain = pair["residual"], pair["plain"]
+        if residual.blocks != plain.blocks or not residual.norms:
+            raise ValueError("the residual and plain curves must come from the same network (same blocks)")
+        summaries[weights] = FlowSummary(
+            weights=weights,
+            blocks=len(residual.norms),
+            residual_growth=_ratio(residual.norms[0], residual.norms[-1]),
+            plain_growth=_ratio(plain.norms[0], plain.norms[-1]),
+            first_block_ratio=_ratio(plain.norms[0], residual.norms[0]),
+            residual_saturated=_saturated(residual),
+            plain_saturated=_saturated(plain),
+        )
+    return summaries
 
 
 def render_gradient_flow(flows: dict[str, GradientFlow], depth: int) -> Image.Image:

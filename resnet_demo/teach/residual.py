@@ -3,7 +3,9 @@
 Each block computes H(x) = ReLU(F(x) + x). The ratio ‖F(x)‖ / ‖x‖ (both L2 norms over the whole
 C×H×W tensor, measured by `explain` in its single pass) says how much a block changes what flows
 through it: well below 1, the block makes a small correction to its input; near or above 1, it
-rewrites it. The first block of layer2..layer4 adds through a 1×1 downsample shortcut instead of x.
+rewrites it. Where F(x) changes the shape, the block adds a 1×1-convolution projection of x
+(torchvision's `downsample`) instead of x: the first block of layer2..layer4 (stride 2) at every
+depth, and the first block of layer1 (stride 1, 64 → 256 channels) in ResNet-50/101/152 only.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from .plotting import STAGE_COLOURS, figure_to_image, mark_stages, new_figure
 
 
 def render_ratio_chart(blocks: list[BlockStat], depth: int, *, highlight: tuple[str, int] | None = None) -> Image.Image:
-    """Bars of ‖F(x)‖/‖x‖ for every block, coloured by stage; downsample blocks hatched."""
+    """Bars of ‖F(x)‖/‖shortcut‖ for every block, coloured by stage; blocks whose shortcut is `downsample` hatched."""
     ratios = np.array([b.ratio for b in blocks])
     x = np.arange(1, len(blocks) + 1)
     fig = new_figure(9.5, 3.4)

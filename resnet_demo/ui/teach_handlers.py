@@ -2,25 +2,33 @@
 
 Like `handlers.py`: plain data in, pictures and tables out, every failure a readable gr.Error.
 Their parameter names are the API's: /residual, /compare, /gradient_flow, /architecture.
+
+The sentences that depend on the depth or the weights come from `teach_text.py`.
 """
 
 from __future__ import annotations
 
 import inspect
 import textwrap
+from pathlib import Path
 
 import gradio as gr
 
-from ..capture import Capture
-from ..render import channel_at, render_block_maps, render_channel
+from ..cams import METHODS
+from ..capture import CAM_STAGES, Capture
+from ..render import render_block_maps
 from ..service import Service
 from ..teach.architecture import architecture
 from ..teach.compare import comparison_table, render_cam_row
 from ..teach.diagram import render_block_diagram
 from ..teach.gradflow import render_gradient_flow
 from ..teach.residual import block_summary, render_ratio_chart
-from .handlers import Shown, request_language, user_error
+from ..zoo import DEPTHS
+from . import params
+from .handlers import photo_path, request_language, user_error
+from .outbox import Outbox
 from .strings import say
+from .teach_text import architecture_note, gradient_note, shortcut_note
 
 
 def hook_source() -> str:
@@ -35,13 +43,11 @@ def blocks_in(depth: int, stage: str) -> int:
 
 
 class TeachHandlers:
-    def __init__(self, service: Service) -> None:
-        self.service = service
+    """The teaching tabs' handlers; like `Handlers`, every parameter is checked and every picture is a file."""
 
-    def _photo(self, image: str | None, lang: str) -> str:
-        if not image:
-            raise gr.Error(say("err_no_photo", lang))
-        return image
+    def __init__(self, service: Service, *, outbox: Outbox | str | Path) -> None:
+        self.service = service
+        self.outbox = outbox if isinstance(outbox, Outbox) else Outbox(outbox)
 
     def residual(
         self, image: str | None, depth: int = 50, stage: str = "layer3", block: int = 0,
@@ -53,29 +59,37 @@ class TeachHandlers:
             image: the photo
             depth: 18, 34, 50, 101 or 152
             stage: the block's stage: layer1, layer2, layer3 or layer4
-            block: the block's index within its stage (0 = first)
+            block: the block's index within its stage (0 = first; past the stage's last block means its last)
         Returns:
             block_maps: x, F(x) and ReLU(F(x)+x) of the block, as per-pixel magnitudes on one scale
             ratio_chart: ‖F(x)‖/‖x‖ for every block of the network
-            summary: the chosen block's norms and ratio
+            summary: the chosen block's norms and ratio, and what its shortcut is
         """
         lang = request_language(request)
-        path = self._photo(image, lang)
         try:
-            index = min(int(block), blocks_in(depth, stage) - 1)
-            r = self.service.explain_photo(path, depth=int(depth), method="gradcam", stage="layer4", top_k=1,
-                                           block=(stage, index),
-                                           progress=lambda f, m: progress(f, desc=m))
+            photo = photo_path(image)
+            depth = params.choice("depth", depth, DEPTHS)
+            stage = params.choice("stage", stage, CAM_STAGES)
+            index = min(params.integer("block", block, 0, 63), blocks_in(depth, stage) - 1)
+            r = self.service.explain_photo(photo, depth=depth, method="gradcam", stage="layer4", top_k=1,
+                                           block=(stage, index), progress=lambda f, m: progress(f, desc=m))
             chosen = next(b for b in r.blocks if (b.stage, b.index) == (stage, index))
-            return (render_block_maps(r.block_maps), render_ratio_chart(r.blocks, r.depth, highlight=(stage, index)),
-                    block_summary(chosen))
-        except Exception as exc:  # noqa: BLE001
+            summary = block_summary(chosen) + "\n\n" + shortcut_note(architecture(r.depth).block(chosen.name), lang)
+            folder = self.outbox.folder()
+            return (self.outbox.image(render_block_maps(r.block_maps), "block.png", folder),
+                    self.outbox.image(render_ratio_chart(r.blocks, r.depth, highlight=(stage, index)), "ratios.png",
+                                      folder),
+                    summary)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a message, the server stays up
             raise user_error(exc, lang) from exc
 
     def block_range(self, depth: int, stage: str, block: int) -> dict:
         """Keep the block slider within the chosen stage's block count."""
-        count = blocks_in(depth, stage)
-        return gr.update(maximum=count - 1, value=min(int(block), count - 1))
+        try:
+            count = blocks_in(params.choice("depth", depth, DEPTHS), params.choice("stage", stage, CAM_STAGES))
+            return gr.update(maximum=count - 1, value=min(params.integer("block", block, 0, 63), count - 1))
+        except params.ParameterError:
+            return gr.skip()
 
     def compare(
         self, image: str | None, depths: list[int] | None = None, method: str = "gradcam", stage: str = "layer4",
@@ -86,20 +100,22 @@ class TeachHandlers:
         Parameters:
             image: the photo
             depths: depths to compare, any of 18, 34, 50, 101, 152
-            method: the CAM method (see /explain)
+            method: the CAM method: any of /explain's except scorecam
             stage: the CAM stage: layer1, layer2, layer3 or layer4
         Returns:
             table: one row per depth
             cams: each depth's CAM side by side
         """
         lang = request_language(request)
-        path = self._photo(image, lang)
-        depths = depths or [18, 50, 152]
         try:
-            results = self.service.compare(path, depths, method=method, stage=stage,
+            photo = photo_path(image)
+            depths = params.choices("depths", depths if depths else [18, 50, 152], DEPTHS)
+            method = params.choice("method", method, [m for m, spec in METHODS.items() if not spec.runs_model])
+            stage = params.choice("stage", stage, CAM_STAGES)
+            results = self.service.compare(photo, depths, method=method, stage=stage,
                                            progress=lambda f, m: progress(f, desc=m))
             return (gr.update(value=comparison_table(results), headers=say("cmp_cols", lang).split("|")),
-                    render_cam_row(path, results))
+                    self.outbox.image(render_cam_row(results), "cams.jpg"))
         except Exception as exc:  # noqa: BLE001
             raise user_error(exc, lang) from exc
 
@@ -113,16 +129,13 @@ class TeachHandlers:
             depth: 18, 34, 50, 101 or 152
         Returns:
             chart: per-block gradient norms on a log scale (residual solid, plain dashed)
-            note: how to read it, and whether trained weights were available
+            note: how to read it, with the growth factors and ratios read off the plotted curves
         """
         lang = request_language(request)
-        path = self._photo(image, lang)
         try:
-            flows = self.service.gradient_flow(path, int(depth), progress=lambda f, m: progress(f, desc=m))
-            note = say("grad_read", lang)
-            if not any(key.startswith("trained") for key in flows):
-                note += "\n\n" + say("grad_untrained", lang)
-            return render_gradient_flow(flows, int(depth)), note
+            photo, depth = photo_path(image), params.choice("depth", depth, DEPTHS)
+            flows = self.service.gradient_flow(photo, depth, progress=lambda f, m: progress(f, desc=m))
+            return self.outbox.image(render_gradient_flow(flows, depth), "gradients.png"), gradient_note(flows, lang)
         except Exception as exc:  # noqa: BLE001
             raise user_error(exc, lang) from exc
 
@@ -133,27 +146,15 @@ class TeachHandlers:
             depth: 18, 34, 50, 101 or 152
         Returns:
             table: one row per part (stem, layer1..layer4, head)
-            totals: total parameters and multiply-adds for one 224×224 image
+            totals: total parameters and multiply-adds for one 224×224 image, then per stage its input and
+                output shapes, what it does to them and its shortcuts (measured on the model)
             diagram: BasicBlock vs Bottleneck
         """
         lang = request_language(request)
         try:
-            arch = architecture(int(depth))
-            totals = say("arch_totals", lang, depth=arch.depth, params=arch.total_params / 1e6, gmacs=arch.gmacs,
-                         size=arch.input_size)
+            arch = architecture(params.choice("depth", depth, DEPTHS))
             headers = say("arch_cols", lang).split("|")
-            return gr.update(value=arch.as_table(), headers=headers), totals, render_block_diagram()
+            return (gr.update(value=arch.as_table(), headers=headers), architecture_note(arch, lang),
+                    self.outbox.image(render_block_diagram(), "blocks.png"))
         except Exception as exc:  # noqa: BLE001
             raise user_error(exc, lang) from exc
-
-    def enlarger(self, stage: str):
-        """A select handler for one stage's grid: the clicked tile's channel, enlarged."""
-
-        def enlarge(shown: Shown | None, evt: gr.SelectData):
-            if shown is None or not evt.index:
-                return gr.skip()
-            activation = shown.result.stages[stage]
-            channel = channel_at(activation, *evt.index[:2])
-            return gr.skip() if channel is None else render_channel(activation, channel, stage=stage)
-
-        return enlarge

@@ -26,10 +26,10 @@ def add_teaching_tabs(t, h: TeachHandlers, image: gr.Image) -> None:
             block = gr.Slider(0, 5, value=1, step=1, label=t("res_index"))
         show = gr.Button(t("show"), variant="primary", elem_id="residual-show")
         gr.Markdown(f"#### {t('res_maps')}")
-        maps = gr.Image(type="pil", format="png", label="block_maps", show_label=False, interactive=False)
+        maps = gr.Image(type="filepath", label="block_maps", show_label=False, interactive=False)
         summary = gr.Markdown(elem_id="residual-summary")
         gr.Markdown(f"#### {t('res_chart')}")
-        chart = gr.Image(type="pil", format="png", label="ratio_chart", show_label=False, interactive=False)
+        chart = gr.Image(type="filepath", label="ratio_chart", show_label=False, interactive=False)
         gr.Markdown(t("res_read"))
         gr.on([depth.change, stage.change], h.block_range, [depth, stage, block], block, api_visibility="private")
         gr.on([show.click, block.release, stage.change, depth.change], h.residual, [image, depth, stage, block],
@@ -46,7 +46,7 @@ def add_teaching_tabs(t, h: TeachHandlers, image: gr.Image) -> None:
         run = gr.Button(t("show"), variant="primary", elem_id="compare-show")
         table = gr.Dataframe(label=t("cmp_table"), interactive=False, wrap=True, elem_id="compare-table")
         gr.Markdown(f"#### {t('cmp_cams')}")
-        cams = gr.Image(type="pil", format="png", label="cams", show_label=False, interactive=False)
+        cams = gr.Image(type="filepath", label="cams", show_label=False, interactive=False)
         run.click(h.compare, [image, depths, method, cmp_stage], [table, cams], api_name="compare",
                   concurrency_id="model")
 
@@ -56,7 +56,7 @@ def add_teaching_tabs(t, h: TeachHandlers, image: gr.Image) -> None:
         grad_depth = _depth_radio(t, 152)
         grad_run = gr.Button(t("show"), variant="primary", elem_id="grad-show")
         gr.Markdown(f"#### {t('grad_chart')}")
-        grad_chart = gr.Image(type="pil", format="png", label="chart", show_label=False, interactive=False)
+        grad_chart = gr.Image(type="filepath", label="chart", show_label=False, interactive=False)
         grad_note = gr.Markdown(elem_id="grad-note")
         gr.on([grad_run.click, grad_depth.change], h.gradient_flow, [image, grad_depth], [grad_chart, grad_note],
               api_name="gradient_flow", trigger_mode="always_last", concurrency_id="model")
@@ -67,6 +67,6 @@ def add_teaching_tabs(t, h: TeachHandlers, image: gr.Image) -> None:
         arch_table = gr.Dataframe(label=t("arch_table"), interactive=False, elem_id="arch-table")
         totals = gr.Markdown(elem_id="arch-totals")
         gr.Markdown(t("arch_diagram"))
-        diagram = gr.Image(type="pil", format="png", label="diagram", show_label=False, interactive=False)
+        diagram = gr.Image(type="filepath", label="diagram", show_label=False, interactive=False)
         gr.on([arch_depth.change, arch_tab.select], h.architecture, [arch_depth], [arch_table, totals, diagram],
               api_name="architecture")
