@@ -13,16 +13,35 @@ from __future__ import annotations
 from pathlib import Path
 
 import gradio as gr
+from gradio.data_classes import ImageData
+from pydantic import ConfigDict, ValidationError, model_validator
 
 from ..errors import ImageError
 from ..service import EXAMPLE_PHOTOS
 from .uploads import accept_path, save_data_url
 
 
+class PhotoData(ImageData):
+    """Gradio's `ImageData`, except that a malformed payload (a list, a number, a path that is not a
+    string) becomes an empty one instead of failing validation inside Gradio with a bare "Error":
+    `PhotoInput` then refuses it with the app's own message. The API schema stays ImageData's."""
+
+    model_config = ConfigDict(title="ImageData")
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _or_empty(cls, value, handler):  # noqa: ANN001, ANN206 - pydantic's validator signature
+        try:
+            return handler(value)
+        except ValidationError:
+            return cls.model_construct(path=None, url=None)
+
+
 class PhotoInput(gr.Image):
     """`gr.Image` whose preprocessing never opens the file: the handler gets a checked path or a refusal."""
 
     is_template = True  # rendered by the frontend's `image` component
+    data_model = PhotoData
     # No __init__ override: Gradio builds the frontend config from the signature of __init__.
 
     def preprocess(self, payload):  # type: ignore[override]
@@ -38,6 +57,42 @@ class PhotoInput(gr.Image):
             return refusal
 
 
+def _as_sent(self, payload):  # noqa: ANN001 - Gradio's preprocess signature
+    """Hand the value to the handler as the request sent it: the handler checks it (`params`) and
+    says what is wrong, naming the parameter, in the visitor's language. (Gradio's own checks
+    either crash on a wrong type, answering a bare "Error", or name neither the parameter nor
+    the allowed values in a way a student reads.)"""
+    return payload
+
+
+class Choice(gr.Radio):
+    """`gr.Radio` whose value the handler checks."""
+
+    is_template = True
+    preprocess = _as_sent
+
+
+class Choices(gr.CheckboxGroup):
+    """`gr.CheckboxGroup` whose values the handler checks."""
+
+    is_template = True
+    preprocess = _as_sent
+
+
+class Menu(gr.Dropdown):
+    """`gr.Dropdown` whose value the handler checks."""
+
+    is_template = True
+    preprocess = _as_sent
+
+
+class NumberSlider(gr.Slider):
+    """`gr.Slider` whose value the handler checks."""
+
+    is_template = True
+    preprocess = _as_sent
+
+
 class ClassPicker(gr.Dropdown):
     """A searchable dropdown of the 1000 ImageNet classes whose API type is a plain string.
 
@@ -46,6 +101,7 @@ class ClassPicker(gr.Dropdown):
     """
 
     is_template = True  # rendered by the frontend's `dropdown` component
+    preprocess = _as_sent  # any text: `params.target_class` reads it
 
     def api_info(self) -> dict:
         return {"type": "string", "description": '"" for the top-1 class, an index 0-999, or an ImageNet label'}

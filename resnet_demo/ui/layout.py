@@ -18,7 +18,7 @@ from ..cams import METHODS
 from ..capture import CAM_STAGES
 from ..service import EXAMPLE_PHOTOS, Service
 from ..zoo import DEPTHS
-from .components import ClassPicker, PhotoInput
+from .components import Choice, ClassPicker, Menu, NumberSlider, PhotoInput
 from .handlers import STAGE_TABS, Handlers, target_choices
 from .limits import RequestLimits
 from .outbox import Outbox
@@ -65,15 +65,15 @@ def build_app(service: Service, *, concurrency: int = 1) -> tuple[gr.Blocks, dic
                         h = Handlers(service, outbox=outbox)
                         teach = TeachHandlers(service, outbox=outbox)
                         gr.Examples([[str(p)] for p in EXAMPLE_PHOTOS], inputs=[image], label=t("examples"))
-                        depth = gr.Radio([(f"ResNet-{d}", d) for d in DEPTHS], value=50, label=t("depth"),
+                        depth = Choice([(f"ResNet-{d}", d) for d in DEPTHS], value=50, label=t("depth"),
                                          elem_id="depth")
-                        method = gr.Dropdown([(m.title, name) for name, m in METHODS.items()], value="gradcam",
+                        method = Menu([(m.title, name) for name, m in METHODS.items()], value="gradcam",
                                              label=t("method"), info=t("method_info"))
-                        stage = gr.Radio(list(CAM_STAGES), value="layer4", label=t("stage"), info=t("stage_info"))
+                        stage = Choice(list(CAM_STAGES), value="layer4", label=t("stage"), info=t("stage_info"))
                         target = ClassPicker(choices=target_choices(h.labels, t("top1")), value="", label=t("target"),
                                              info=t("target_info"), allow_custom_value=True, filterable=True)
-                        top_k = gr.Slider(1, 10, value=5, step=1, label=t("top_k"))
-                        opacity = gr.Slider(0.0, 1.0, value=0.5, step=0.05, label=t("opacity"))
+                        top_k = NumberSlider(1, 10, value=5, step=1, label=t("top_k"))
+                        opacity = NumberSlider(0.0, 1.0, value=0.5, step=0.05, label=t("opacity"))
                         all_stages = gr.Checkbox(value=True, label=t("all_stages"))
                     with gr.Column(scale=3, min_width=360):
                         predictions = gr.Label(num_top_classes=10, label=t("predictions"), elem_id="predictions")

@@ -8,11 +8,12 @@ from ..cams import METHODS
 from ..capture import CAM_STAGES
 from ..zoo import DEPTHS
 from . import teach_strings  # noqa: F401  (registers the strings used below)
+from .components import Choice, Choices, Menu, NumberSlider
 from .teach_handlers import TeachHandlers
 
 
 def _depth_radio(t, value: int = 50) -> gr.Radio:
-    return gr.Radio([(f"ResNet-{d}", d) for d in DEPTHS], value=value, label=t("depth"))
+    return Choice([(f"ResNet-{d}", d) for d in DEPTHS], value=value, label=t("depth"))
 
 
 def add_teaching_tabs(t, h: TeachHandlers, image: gr.Image) -> None:
@@ -22,8 +23,8 @@ def add_teaching_tabs(t, h: TeachHandlers, image: gr.Image) -> None:
         gr.Markdown(t("uses_photo"))
         with gr.Row():
             depth = _depth_radio(t)
-            stage = gr.Radio(list(CAM_STAGES), value="layer3", label=t("res_stage"))
-            block = gr.Slider(0, 5, value=1, step=1, label=t("res_index"))
+            stage = Choice(list(CAM_STAGES), value="layer3", label=t("res_stage"))
+            block = NumberSlider(0, 5, value=1, step=1, label=t("res_index"))
         show = gr.Button(t("show"), variant="primary", elem_id="residual-show")
         gr.Markdown(f"#### {t('res_maps')}")
         maps = gr.Image(type="filepath", label="block_maps", show_label=False, interactive=False)
@@ -39,10 +40,10 @@ def add_teaching_tabs(t, h: TeachHandlers, image: gr.Image) -> None:
         gr.Markdown(t("cmp_intro"))
         gr.Markdown(t("uses_photo"))
         with gr.Row():
-            depths = gr.CheckboxGroup([(f"ResNet-{d}", d) for d in DEPTHS], value=[18, 50, 152], label=t("cmp_depths"))
-            method = gr.Dropdown([(m.title, name) for name, m in METHODS.items() if not m.runs_model],
+            depths = Choices([(f"ResNet-{d}", d) for d in DEPTHS], value=[18, 50, 152], label=t("cmp_depths"))
+            method = Menu([(m.title, name) for name, m in METHODS.items() if not m.runs_model],
                                  value="gradcam", label=t("method"))
-            cmp_stage = gr.Radio(list(CAM_STAGES), value="layer4", label=t("stage"))
+            cmp_stage = Choice(list(CAM_STAGES), value="layer4", label=t("stage"))
         run = gr.Button(t("show"), variant="primary", elem_id="compare-show")
         table = gr.Dataframe(label=t("cmp_table"), interactive=False, wrap=True, elem_id="compare-table")
         gr.Markdown(f"#### {t('cmp_cams')}")
