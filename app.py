@@ -53,6 +53,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="requests computed at once (default: 2 on CPU, 4 on a GPU)")
     parser.add_argument("--queue-size", type=int, default=int(_env("queue_size", 100)),
                         help="requests waiting at most; more are refused")
+    parser.add_argument("--log-level", default=_env("log_level", "info"),
+                        help="the app's own log level; debug also logs each request's time split into "
+                             "engine / render / encode / write")
     parser.add_argument("--score-cam-channels", type=int, default=int(_env("score_cam_channels", 0)),
                         help="Score-CAM scores this many of a stage's strongest channels (default: 128 on CPU, 512 on a GPU)")
     args = parser.parse_args(argv)
@@ -69,8 +72,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("TQDM_DISABLE", "1")  # pytorch-grad-cam's Score-CAM would draw a progress bar per request
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("resnet_demo").setLevel(args.log_level.upper())
     on_gpu = resolve_device(args.device).type == "cuda"
     config = AppConfig(weights=args.weights, device=args.device, preload=args.preload,
                        score_cam_channels=args.score_cam_channels or (512 if on_gpu else 128))

@@ -8,7 +8,7 @@ Per depth, all in one process and interleaved round-robin so drift hits every re
 * forward      bare `model(x)` under torch.inference_mode, x already preprocessed (the baseline)
 * explain      explain(m, photo): default call, gradcam at layer4, from the PIL photo
 * all-stages   explain(m, photo, all_stages=True): CAMs at layer1..layer4
-* render       render_panels(r) of the all-stages result: overlay, strip, five grids
+* render       render_panels(Display.of(r)) of the all-stages result: overlay, strip, five grids
 * naive        the usual recipe: preprocess, a predict pass, a second pass with forward hooks for
                the feature maps, then pytorch-grad-cam's GradCAM object (its own forward+backward)
 
@@ -36,6 +36,7 @@ from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget  # noqa:
 
 from resnet_demo import DEPTHS, STAGES, explain, load_model, prepare_image  # noqa: E402
 from resnet_demo.capture import STAGE_OUTPUT_MODULE  # noqa: E402
+from resnet_demo.display import Display  # noqa: E402
 from resnet_demo.render import render_panels  # noqa: E402
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -91,7 +92,7 @@ def bench_depth(depth: int, photo, device: str, repeats: int, warmup: int) -> di
         state["r"] = explain(m, photo, all_stages=True)
 
     def render():
-        render_panels(state["r"])
+        render_panels(Display.of(state["r"]))
 
     def naive():
         naive_recipe(m, photo, m.device)

@@ -16,7 +16,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from ..cams import METHODS
 from ..display import Display
 from ..errors import DemoError, ImageError, ResourceExhaustedError, WeightsUnavailableError
 from ..explanation import Explanation
-from ..export import save_arrays, save_json, save_image
+from ..export import encode_image, save_arrays, save_image, save_json, write_atomic
 from ..lanes import Cancelled
 from ..render import channel_at, render_cam_strip, render_channel, render_overlay, render_panels
 from ..service import EXAMPLE_PHOTOS, Service
@@ -40,8 +40,25 @@ from .strings import language, say
 from .uploads import UploadRefused
 
 log = logging.getLogger(__name__)
+timing_log = logging.getLogger("resnet_demo.timing")  # one line per request at DEBUG (app.py --log-level debug)
 
 STAGE_TABS = STAGES  # one feature-map tab per stage
+
+
+class Phases:
+    """Wall time of a handler's phases, in ms, from one mark to the next."""
+
+    def __init__(self) -> None:
+        self.ms: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def mark(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.ms[phase] = self.ms.get(phase, 0.0) + (now - self._last) * 1e3
+        self._last = now
+
+    def __str__(self) -> str:
+        return " · ".join(f"{k} {v:.1f} ms" for k, v in self.ms.items())
 
 
 def request_language(request: gr.Request | None) -> str:
@@ -115,6 +132,7 @@ class Handlers:
         self.labels = service.labels()
         self.outbox = outbox if isinstance(outbox, Outbox) else Outbox(outbox)
         self.store = store if store is not None else DisplayStore()
+        self.on_timings: Callable[[dict[str, float]], None] | None = None  # bench/bench_request.py listens here
 
     def _options(self, depth: Any, method: Any, stage: Any, target_class: Any, top_k: Any, all_stages: Any) -> dict:
         return {
@@ -169,10 +187,15 @@ class Handlers:
             photo = photo_path(image)
             options = self._options(depth, method, stage, target_class, top_k, all_stages)
             alpha = params.number("opacity", opacity, 0.0, 1.0)
+            phases = Phases()
             result = self.service.explain_photo(photo, progress=lambda f, m: progress(f, desc=m), **options)
-            display, folder = self._display(result), self.outbox.folder()
-            files = self._write(folder, render_panels(display, alpha=alpha), result)
+            phases.mark("engine")
+            display = self._display(result)
+            panels = render_panels(display, alpha=alpha)
+            phases.mark("render")
+            files = self._write(self.outbox.folder(), panels, result, phases)
             shown = self._keep(photo, options, display, (files["overlay.jpg"], files["result.json"]))
+            self._report(phases)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a message, the server stays up
             raise user_error(exc, lang) from exc
         slow = METHODS[options["method"]].runs_model
@@ -208,12 +231,21 @@ class Handlers:
         self.store.put(shown.token, display)
         return shown
 
-    def _write(self, folder: Path, panels, result: Explanation) -> dict[str, str]:
-        files = {"overlay.jpg": panels.overlay, "cam_strip.jpg": panels.cam_strip,
-                 **{f"features_{s}.png": img for s, img in panels.features.items()}}
-        written = {name: str(save_image(img, folder / name)) for name, img in files.items()}
+    def _write(self, folder: Path, panels, result: Explanation, phases: Phases) -> dict[str, str]:
+        """Encode every panel once (timed as "encode"), then write each file atomically ("write")."""
+        pictures = {"overlay.jpg": panels.overlay, "cam_strip.jpg": panels.cam_strip,
+                    **{f"features_{s}.png": img for s, img in panels.features.items()}}
+        encoded = {name: encode_image(img, Path(name).suffix) for name, img in pictures.items()}
+        phases.mark("encode")
+        written = {name: str(write_atomic(folder / name, data)) for name, data in encoded.items()}
         written["result.json"] = str(save_json(result, folder / "result.json"))
+        phases.mark("write")
         return written
+
+    def _report(self, phases: Phases) -> None:
+        timing_log.debug("explain handler: %s", phases)
+        if self.on_timings is not None:
+            self.on_timings(dict(phases.ms))
 
     # -- the slow lane -------------------------------------------------------------------------
 
