@@ -26,7 +26,6 @@ from resnet_demo.teach.gradflow import (
     forward_blocks,
     gradient_flow,
     gradient_norms,
-    render_gradient_flow,
     summarize_flows,
 )
 
@@ -248,19 +247,6 @@ def test_gradient_flow_holds_the_models_lock(random_model, photo):
         assert worker.is_alive() and not results  # waiting for the lock we hold
     worker.join(timeout=60)
     assert results and results[0]["random/plain"].norms == gradient_flow(None, m, photo)["random/plain"].norms
-
-
-def test_chart_is_an_rgb_image(flows_at):
-    flows = flows_at(50)
-    image = render_gradient_flow(flows, 50)
-    assert image.mode == "RGB" and image.size == (1000, 420)
-    zero = dataclasses.replace(flows["random/residual"], norms=[0.0] * 16, loss=0.0)
-    saturated = {**flows, "random/residual": zero}
-    assert render_gradient_flow(saturated, 50).mode == "RGB"  # zeros are left off the log axis
-    with pytest.raises(ValueError, match="keys"):
-        render_gradient_flow({"pretrained/residual": flows["random/residual"]}, 50)
-    with pytest.raises(ValueError, match="at least one"):
-        render_gradient_flow({}, 50)
 
 
 # What the module docstring reports for random init on assets/cat.jpg: last→first growth of the

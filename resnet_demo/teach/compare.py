@@ -36,7 +36,8 @@ class DepthResult:
     label: str
     index: int
     prob: float
-    latency_ms: float  # explain() wall time on this machine (model already loaded)
+    latency_ms: float  # explain() wall time on this machine (model already loaded; queueing not counted)
+    device: str  # where it ran, e.g. "cpu" or "cuda:0 (NVIDIA H200)"
     params: int
     gmacs: float
     pretrained: bool
@@ -80,6 +81,7 @@ def compare_depths(
                 index=top.index,
                 prob=top.prob,
                 latency_ms=r.timings["total"],
+                device=r.device,
                 params=model.num_params,
                 gmacs=architecture(model.depth).gmacs,
                 pretrained=model.pretrained,

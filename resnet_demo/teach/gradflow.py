@@ -53,14 +53,12 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
-from PIL import Image
 from torch import Tensor, nn
 from torchvision.models.resnet import BasicBlock, Bottleneck
 
 from ..capture import CAM_STAGES
 from ..images import ImageSource, prepare_image
 from ..zoo import LoadedModel
-from .plotting import CAPTION_SIZE, figure_to_image, mark_stages, new_figure
 
 RELU = "relu"
 """A branch step that is `torch.relu` (out of place), not the block's in-place `nn.ReLU`."""
@@ -69,14 +67,10 @@ BRANCH_STEPS: dict[type[nn.Module], tuple[str, ...]] = {
     Bottleneck: ("conv1", "bn1", RELU, "conv2", "bn2", RELU, "conv3", "bn3"),
 }
 """The residual branch F(x) of each torchvision block type, step by step (torchvision's order)."""
-WEIGHTS_COLOURS: dict[str, str] = {"trained": "#D55E00", "random": "#0072B2"}
-"""Line colour per weights ("trained" / "random"), the first half of a `gradient_flow` key."""
-VARIANT_STYLES: dict[str, tuple[str, str]] = {
-    "residual": ("-", "with skips: ReLU(F(x) + x)"),
-    "plain": ("--", "skips removed: ReLU(F(x))"),
-}
-"""Line style and legend text per variant, the second half of a `gradient_flow` key."""
-CHART_SIZE_PX = (1000, 420)
+WEIGHTS: tuple[str, ...] = ("trained", "random")
+"""The first half of a `gradient_flow` key: which weights."""
+VARIANTS: tuple[str, ...] = ("residual", "plain")
+"""The second half of a `gradient_flow` key: with skips, ReLU(F(x) + x), or without, ReLU(F(x))."""
 
 
 @dataclass(frozen=True)
@@ -202,7 +196,7 @@ def gradient_flow(
     flows = {}
     for name, m in models.items():
         with m.lock:
-            for variant in VARIANT_STYLES:
+            for variant in VARIANTS:
                 flows[f"{name}/{variant}"] = gradient_norms(
                     m.module, inputs[name], residual=variant == "residual", target=target
                 )
@@ -244,14 +238,14 @@ def summarize_flows(flows: dict[str, GradientFlow]) -> dict[str, FlowSummary]:
     pairs: dict[str, dict[str, GradientFlow]] = {}
     for key, flow in flows.items():
         weights, _, variant = key.partition("/")
-        if weights not in WEIGHTS_COLOURS or variant not in VARIANT_STYLES:
+        if weights not in WEIGHTS or variant not in VARIANTS:
             raise ValueError(
-                f"flows keys must be '<{'|'.join(WEIGHTS_COLOURS)}>/<{'|'.join(VARIANT_STYLES)}>'; got {key!r}"
+                f"flows keys must be '<{'|'.join(WEIGHTS)}>/<{'|'.join(VARIANTS)}>'; got {key!r}"
             )
         pairs.setdefault(weights, {})[variant] = flow
     summaries = {}
     for weights, pair in pairs.items():
-        if set(pair) != set(VARIANT_STYLES):
+        if set(pair) != set(VARIANTS):
             raise ValueError(f"flows must hold both '{weights}/residual' and '{weights}/plain'; got {sorted(flows)}")
         residual, plain = pair["residual"], pair["plain"]
         if residual.blocks != plain.blocks or not residual.norms:
@@ -266,45 +260,3 @@ def summarize_flows(flows: dict[str, GradientFlow]) -> dict[str, FlowSummary]:
             plain_saturated=_saturated(plain),
         )
     return summaries
-
-
-def render_gradient_flow(flows: dict[str, GradientFlow], depth: int) -> Image.Image:
-    """One log-scale chart of `gradient_flow`'s result: x = block number, one line per variant.
-
-    Residual solid, plain dashed; trained and random weights in two colours; stages shaded.
-    A variant whose gradient is exactly 0 (a saturated loss) cannot sit on a log axis: its
-    points are left out and its legend entry says so.
-    """
-    if not flows:
-        raise ValueError("flows must hold at least one GradientFlow; got an empty dict")
-    first = next(iter(flows.values()))
-    if any(flow.blocks != first.blocks for flow in flows.values()):
-        raise ValueError("every GradientFlow in flows must come from the same network (same blocks)")
-    fig = new_figure(CHART_SIZE_PX[0] / 110, CHART_SIZE_PX[1] / 110)  # new_figure draws at 110 dpi
-    ax = fig.add_subplot()
-    mark_stages(ax, first.stages)
-    x = list(range(1, len(first.norms) + 1))
-    for key, flow in flows.items():
-        weights, _, variant = key.partition("/")
-        if weights not in WEIGHTS_COLOURS or variant not in VARIANT_STYLES:
-            raise ValueError(
-                f"flows keys must be '<{'|'.join(WEIGHTS_COLOURS)}>/<{'|'.join(VARIANT_STYLES)}>'; got {key!r}"
-            )
-        style, text = VARIANT_STYLES[variant]
-        y = [v if v > 0 and math.isfinite(v) else math.nan for v in flow.norms]
-        label = f"{weights} weights, {text}"
-        if all(math.isnan(v) for v in y):
-            label += " (gradient is 0: the loss is saturated)"
-        ax.plot(x, y, style, color=WEIGHTS_COLOURS[weights], lw=1.8, marker="o", ms=3, label=label)
-    ax.set_yscale("log")
-    ax.set_xlim(0.5, len(x) + 0.5)
-    ax.set_xlabel("residual block (1 = nearest the input)", fontsize=CAPTION_SIZE)
-    ax.set_ylabel("gradient norm (log scale)", fontsize=CAPTION_SIZE)
-    ax.set_title(
-        f"ResNet-{depth}: size of the gradient of the loss at each block's output",
-        fontsize=CAPTION_SIZE + 1,
-        pad=18,  # room for the stage names mark_stages writes above the axes
-    )
-    ax.legend(fontsize=CAPTION_SIZE - 2, loc="best", framealpha=0.9)
-    ax.grid(True, which="major", axis="y", alpha=0.3)
-    return figure_to_image(fig)

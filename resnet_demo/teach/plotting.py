@@ -23,18 +23,3 @@ def figure_to_image(fig: Figure) -> Image.Image:
     buf.seek(0)
     with Image.open(buf) as image:
         return image.convert("RGB")
-
-
-def mark_stages(ax, stages: list[str]) -> None:
-    """Shade alternate stages and label them along the top, for per-block charts (x = block number)."""
-    start = 0
-    for i, stage in enumerate(stages + [None]):
-        if i < len(stages) and stage == stages[start]:
-            continue
-        name = stages[start]
-        ax.axvspan(start + 0.5, i + 0.5, color=STAGE_COLOURS.get(name, "#999"), alpha=0.08, lw=0)
-        ax.text((start + i + 1) / 2, 1.01, name, transform=ax.get_xaxis_transform(), ha="center", va="bottom",
-                fontsize=CAPTION_SIZE - 1, color=STAGE_COLOURS.get(name, "#333"))
-        if start > 0:
-            ax.axvline(start + 0.5, color="#888", lw=0.8, ls="--")
-        start = i

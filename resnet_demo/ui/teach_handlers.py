@@ -21,10 +21,11 @@ from ..service import Service
 from ..teach.architecture import architecture
 from ..teach.compare import comparison_table, render_cam_row
 from ..teach.diagram import render_block_diagram
-from ..teach.gradflow import render_gradient_flow
-from ..teach.residual import block_summary, render_ratio_chart
+from ..teach.charts import gradient_flow_chart, latency_chart, ratio_chart
+from ..teach.residual import block_summary
 from ..zoo import DEPTHS
 from . import params
+from .chart_strings import chart_text
 from .handlers import photo_path, request_language, user_error
 from .outbox import Outbox
 from .strings import say
@@ -62,7 +63,7 @@ class TeachHandlers:
             block: the block's index within its stage (0 = first; past the stage's last block means its last)
         Returns:
             block_maps: x, F(x) and ReLU(F(x)+x) of the block, as per-pixel magnitudes on one scale
-            ratio_chart: ‖F(x)‖/‖x‖ for every block of the network
+            ratio_chart: ‖F(x)‖/‖x‖ for every block of the network (a Vega-Lite chart)
             summary: the chosen block's norms and ratio, and what its shortcut is
         """
         lang = request_language(request)
@@ -75,10 +76,8 @@ class TeachHandlers:
                                            block=(stage, index), progress=lambda f, m: progress(f, desc=m))
             chosen = next(b for b in r.blocks if (b.stage, b.index) == (stage, index))
             summary = block_summary(chosen) + "\n\n" + shortcut_note(architecture(r.depth).block(chosen.name), lang)
-            folder = self.outbox.folder()
-            return (self.outbox.image(render_block_maps(r.block_maps), "block.png", folder),
-                    self.outbox.image(render_ratio_chart(r.blocks, r.depth, highlight=(stage, index)), "ratios.png",
-                                      folder),
+            return (self.outbox.image(render_block_maps(r.block_maps), "block.png"),
+                    ratio_chart(r.blocks, highlight=(stage, index), text=chart_text("ratio", lang, depth=r.depth)),
                     summary)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a message, the server stays up
             raise user_error(exc, lang) from exc
@@ -105,6 +104,7 @@ class TeachHandlers:
         Returns:
             table: one row per depth
             cams: each depth's CAM side by side
+            timings: the time of each depth's request on this machine (a chart)
         """
         lang = request_language(request)
         try:
@@ -114,8 +114,12 @@ class TeachHandlers:
             stage = params.choice("stage", stage, CAM_STAGES)
             results = self.service.compare(photo, depths, method=method, stage=stage,
                                            progress=lambda f, m: progress(f, desc=m))
+            timings = [{"depth": f"ResNet-{r.depth}", "ms": r.latency_ms, "gmacs": r.gmacs, "params": r.params / 1e6}
+                       for r in results]
+            device = results[0].device if results else ""
             return (gr.update(value=comparison_table(results), headers=say("cmp_cols", lang).split("|")),
-                    self.outbox.image(render_cam_row(results), "cams.jpg"))
+                    self.outbox.image(render_cam_row(results), "cams.jpg"),
+                    latency_chart(timings, text=chart_text("latency", lang, device=device)))
         except Exception as exc:  # noqa: BLE001
             raise user_error(exc, lang) from exc
 
@@ -128,14 +132,15 @@ class TeachHandlers:
             image: the photo
             depth: 18, 34, 50, 101 or 152
         Returns:
-            chart: per-block gradient norms on a log scale (residual solid, plain dashed)
+            chart: per-block gradient norms on a log scale (residual solid, plain dashed; a Vega-Lite chart)
             note: how to read it, with the growth factors and ratios read off the plotted curves
         """
         lang = request_language(request)
         try:
             photo, depth = photo_path(image), params.choice("depth", depth, DEPTHS)
             flows = self.service.gradient_flow(photo, depth, progress=lambda f, m: progress(f, desc=m))
-            return self.outbox.image(render_gradient_flow(flows, depth), "gradients.png"), gradient_note(flows, lang)
+            chart = gradient_flow_chart(flows, text=chart_text("gradients", lang, depth=depth))
+            return chart, gradient_note(flows, lang)
         except Exception as exc:  # noqa: BLE001
             raise user_error(exc, lang) from exc
 

@@ -24,9 +24,9 @@ EN = {
     "res_maps": "x, F(x) and ReLU(F(x) + x) in the chosen block (x after the shortcut's 1×1 convolution where it has "
     "one): size at each pixel over all channels, one colour scale",
     "res_chart": "‖F(x)‖ / ‖shortcut‖ for every block of this network, on this photo (the shortcut is x, or "
-    "downsample(x) on hatched bars)",
+    "downsample(x) on the paler bars with a dashed outline); hover over a bar for its numbers",
     "res_read": "Each bar compares a block's residual branch F(x) with its shortcut. Below 1, the block adds a "
-    "correction smaller than what the shortcut carries. Hatched bars are the blocks whose shortcut is a 1×1 "
+    "correction smaller than what the shortcut carries. The paler bars with a dashed outline are the blocks whose shortcut is a 1×1 "
     "convolution (torchvision's `downsample`, even where its stride is 1) because F(x) changes the shape there: "
     "the first block of layer2, layer3 and layer4 (stride 2: half the resolution, twice the channels) and, in "
     "ResNet-50/101/152 only, the first block of layer1 (stride 1: 64 → 256 channels, same resolution). Every other "
@@ -131,9 +131,10 @@ ZH = {
     "res_index": "阶段中的第几个块（0 = 第一个）",
     "res_maps": "所选块中的 x、F(x) 和 ReLU(F(x) + x)（捷径上有 1×1 卷积时，x 指卷积之后的结果）："
     "每个像素处所有通道的大小，使用同一色标",
-    "res_chart": "在这张照片上，网络中每个块的 ‖F(x)‖ / ‖捷径‖（捷径是 x；带斜线的柱子是 downsample(x)）",
+    "res_chart": "在这张照片上，网络中每个块的 ‖F(x)‖ / ‖捷径‖（捷径是 x；颜色较浅、带虚线边框的柱子是 downsample(x)）；"
+    "把鼠标移到柱子上可以看到具体数值",
     "res_read": "每根柱子比较一个块的残差分支 F(x) 与它的捷径。小于 1 表示该块加上的修正量比捷径传过来的部分小。"
-    "带斜线的柱子是捷径为 1×1 卷积（torchvision 中叫 `downsample`，即使步幅为 1 也这么叫）的块，因为 F(x) 在那里改变了形状："
+    "颜色较浅、带虚线边框的柱子是捷径为 1×1 卷积（torchvision 中叫 `downsample`，即使步幅为 1 也这么叫）的块，因为 F(x) 在那里改变了形状："
     "layer2、layer3 和 layer4 的第一个块（步幅 2：分辨率减半，通道数加倍），"
     "以及只在 ResNet-50/101/152 中才有的 layer1 第一个块（步幅 1：通道数 64 → 256，分辨率不变）。"
     "其余块的捷径都是 x 本身。",

@@ -30,7 +30,7 @@ def add_teaching_tabs(t, h: TeachHandlers, image: gr.Image) -> None:
         maps = gr.Image(type="filepath", label="block_maps", show_label=False, interactive=False)
         summary = gr.Markdown(elem_id="residual-summary")
         gr.Markdown(f"#### {t('res_chart')}")
-        chart = gr.Image(type="filepath", label="ratio_chart", show_label=False, interactive=False)
+        chart = gr.Plot(label="ratio_chart", show_label=False, elem_id="ratio-chart")
         gr.Markdown(t("res_read"))
         gr.on([depth.change, stage.change], h.block_range, [depth, stage, block], block, api_visibility="private")
         gr.on([show.click, block.release, stage.change, depth.change], h.residual, [image, depth, stage, block],
@@ -42,13 +42,14 @@ def add_teaching_tabs(t, h: TeachHandlers, image: gr.Image) -> None:
         with gr.Row():
             depths = Choices([(f"ResNet-{d}", d) for d in DEPTHS], value=[18, 50, 152], label=t("cmp_depths"))
             method = Menu([(m.title, name) for name, m in METHODS.items() if not m.runs_model],
-                                 value="gradcam", label=t("method"))
+                          value="gradcam", label=t("method"))
             cmp_stage = Choice(list(CAM_STAGES), value="layer4", label=t("stage"))
         run = gr.Button(t("show"), variant="primary", elem_id="compare-show")
         table = gr.Dataframe(label=t("cmp_table"), interactive=False, wrap=True, elem_id="compare-table")
         gr.Markdown(f"#### {t('cmp_cams')}")
         cams = gr.Image(type="filepath", label="cams", show_label=False, interactive=False)
-        run.click(h.compare, [image, depths, method, cmp_stage], [table, cams], api_name="compare",
+        timings = gr.Plot(label="timings", show_label=False, elem_id="compare-chart")
+        run.click(h.compare, [image, depths, method, cmp_stage], [table, cams, timings], api_name="compare",
                   concurrency_id="model")
 
     with gr.Tab(t("tab_gradients"), id="gradients"):
@@ -57,7 +58,7 @@ def add_teaching_tabs(t, h: TeachHandlers, image: gr.Image) -> None:
         grad_depth = _depth_radio(t, 152)
         grad_run = gr.Button(t("show"), variant="primary", elem_id="grad-show")
         gr.Markdown(f"#### {t('grad_chart')}")
-        grad_chart = gr.Image(type="filepath", label="chart", show_label=False, interactive=False)
+        grad_chart = gr.Plot(label="chart", show_label=False, elem_id="grad-chart")
         grad_note = gr.Markdown(elem_id="grad-note")
         gr.on([grad_run.click, grad_depth.change], h.gradient_flow, [image, grad_depth], [grad_chart, grad_note],
               api_name="gradient_flow", trigger_mode="always_last", concurrency_id="model")

@@ -1,0 +1,81 @@
+"""Every word on the teaching charts, in English and 简体中文 (titles, axes, legends, hover labels).
+
+The charts are drawn by the browser (`teach.charts`), so their text is plain text in the page's
+language; `chart_text` hands a chart builder the mapping it asks for. Keys are the chart
+builders' `text` keys; `{depth}` and the like are filled in at run time.
+"""
+
+from __future__ import annotations
+
+CHARTS: dict[str, dict[str, dict[str, str]]] = {
+    "en": {
+        "ratio": {
+            "title": "ResNet-{depth}: ‖F(x)‖ / ‖shortcut‖ in every block, on this photo",
+            "x": "block (1 = nearest the input)", "y": "‖F(x)‖ / ‖shortcut‖", "stage": "stage", "block": "block",
+            "ratio": "‖F(x)‖ / ‖shortcut‖", "f_norm": "‖F(x)‖", "shortcut_norm": "‖shortcut‖",
+            "projection": "1×1 projection shortcut (paler, dashed outline)", "yes": "yes", "no": "no",
+        },
+        "gradients": {
+            "title": "ResNet-{depth}: size of the loss gradient at each block's output (log scale)",
+            "x": "block (1 = nearest the input)", "y": "gradient norm (log scale)", "weights": "weights",
+            "variant": "network", "trained": "trained (ImageNet)", "random": "random initialisation",
+            "residual": "with skips: ReLU(F(x) + x)", "plain": "skips removed: ReLU(F(x))", "block": "block",
+            "norm": "gradient norm",
+        },
+        "latency": {
+            "title": "One request on this machine ({device})", "x": "network", "y": "time (ms)",
+            "gmacs": "billion multiply-adds", "params": "parameters (millions)",
+        },
+        "lab_error": {
+            "title": "Training error ({data})", "x": "iteration", "y": "training error", "series": "network",
+            "kind": "shortcuts", "residual": "residual (solid)", "plain": "plain (dashed)",
+        },
+        "lab_loss": {
+            "title": "Training loss ({data})", "x": "iteration", "y": "loss (log scale)", "series": "network",
+            "kind": "shortcuts", "residual": "residual (solid)", "plain": "plain (dashed)",
+        },
+        "lab_gradients": {
+            "title": "Gradient reaching each block at iteration {iteration} (log scale)",
+            "x": "block (1 = nearest the input)", "y": "gradient norm", "series": "network",
+            "kind": "shortcuts", "residual": "residual (solid)", "plain": "plain (dashed)",
+        },
+    },
+    "zh-CN": {
+        "ratio": {
+            "title": "ResNet-{depth}：在这张照片上，每个块的 ‖F(x)‖ / ‖捷径‖",
+            "x": "块（1 = 最靠近输入）", "y": "‖F(x)‖ / ‖捷径‖", "stage": "阶段", "block": "块",
+            "ratio": "‖F(x)‖ / ‖捷径‖", "f_norm": "‖F(x)‖", "shortcut_norm": "‖捷径‖",
+            "projection": "1×1 投影捷径（颜色较浅、虚线边框）", "yes": "是", "no": "否",
+        },
+        "gradients": {
+            "title": "ResNet-{depth}：损失对每个块输出的梯度大小（对数坐标）",
+            "x": "块（1 = 最靠近输入）", "y": "梯度范数（对数坐标）", "weights": "权重",
+            "variant": "网络", "trained": "已训练（ImageNet）", "random": "随机初始化",
+            "residual": "有跳跃连接：ReLU(F(x) + x)", "plain": "去掉跳跃连接：ReLU(F(x))", "block": "块",
+            "norm": "梯度范数",
+        },
+        "latency": {
+            "title": "本机上的一次请求（{device}）", "x": "网络", "y": "耗时（毫秒）",
+            "gmacs": "十亿次乘加", "params": "参数量（百万）",
+        },
+        "lab_error": {
+            "title": "训练误差（{data}）", "x": "迭代次数", "y": "训练误差", "series": "网络",
+            "kind": "捷径", "residual": "残差网络（实线）", "plain": "普通网络（虚线）",
+        },
+        "lab_loss": {
+            "title": "训练损失（{data}）", "x": "迭代次数", "y": "损失（对数坐标）", "series": "网络",
+            "kind": "捷径", "residual": "残差网络（实线）", "plain": "普通网络（虚线）",
+        },
+        "lab_gradients": {
+            "title": "第 {iteration} 次迭代时到达每个块的梯度（对数坐标）",
+            "x": "块（1 = 最靠近输入）", "y": "梯度范数", "series": "网络",
+            "kind": "捷径", "residual": "残差网络（实线）", "plain": "普通网络（虚线）",
+        },
+    },
+}
+
+
+def chart_text(chart: str, lang: str = "en", **values: object) -> dict[str, str]:
+    """The words of `chart` in `lang` (English when the language has none), `{...}` filled from `values`."""
+    table = CHARTS.get(lang, CHARTS["en"]).get(chart) or CHARTS["en"][chart]
+    return {key: text.format(**values) if values else text for key, text in table.items()}
