@@ -1,4 +1,4 @@
-"""The command line: `python -m resnet_demo explain IMAGE --out DIR` and `... download`.
+"""The command line: `python -m resnet_demo explain IMAGE --out DIR`, `... degradation` and `... download`.
 
 Bad input ends with a non-zero exit status and one readable line on stderr, never a traceback
 (set RESNET_DEMO_DEBUG=1 to see one for an unexpected failure).
@@ -15,7 +15,12 @@ from collections.abc import Sequence
 from .cams import METHODS
 from .capture import CAM_STAGES
 from .errors import DemoError
+from .teach.lab_config import PRESETS
+from .teach.lab_data import DATA_KINDS
 from .zoo import DEPTHS, LoadedModel, checkpoint_path, fetch_weights, load_model
+
+DOWNLOADS: tuple[str, ...] = ("weights", "cifar10", "all")
+"""What `download --what` can fetch."""
 
 
 def _block(text: str) -> tuple[str, int]:
@@ -43,7 +48,16 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--alpha", type=float, default=0.5, help="overlay opacity, 0..1")
     ex.add_argument("--out", required=True, help="folder for result.json, arrays.npz and the PNG panels")
 
-    dl = sub.add_parser("download", help="prefetch ImageNet weights into torch's cache (for offline use)")
+    dg = sub.add_parser("degradation", help="train plain and residual CIFAR networks side by side (He et al. Fig. 1)")
+    dg.add_argument("--preset", default="cpu", choices=list(PRESETS), help="named settings (teach/lab_config.py)")
+    dg.add_argument("--iterations", type=int, help="override the preset's number of training steps")
+    dg.add_argument("--data", choices=DATA_KINDS, help="override the preset's data set")
+    dg.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N | mps")
+    dg.add_argument("--out", required=True, help="folder for degradation.csv and degradation.png")
+
+    dl = sub.add_parser("download", help="prefetch ImageNet weights and/or CIFAR-10 into torch's cache (offline use)")
+    dl.add_argument("--what", default="weights", choices=DOWNLOADS,
+                    help="weights: ImageNet weights (see --depth); cifar10: the degradation lab's data; all: both")
     dl.add_argument("--depth", type=int, nargs="+", default=list(DEPTHS), choices=DEPTHS)
     return parser
 
@@ -87,7 +101,51 @@ def _explain(args: argparse.Namespace) -> None:
     print(f"wrote {len(files)} files to {args.out}")
 
 
+def _degradation(args: argparse.Namespace) -> None:
+    import dataclasses
+    from pathlib import Path
+
+    from .teach.degradation import run_lab
+    from .teach.lab_results import render_lab_chart, write_csv
+
+    overrides = {k: v for k, v in (("iterations", args.iterations), ("data", args.data)) if v is not None}
+    config = dataclasses.replace(PRESETS[args.preset], **overrides)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    points = []
+    try:
+        for point in run_lab(config, device=args.device, progress=_print_progress):
+            if not points:
+                print(f"data: {point.dataset_note}", file=sys.stderr)
+            points.append(point)
+            errors = "  ".join(f"{name} {err:.1%}" for name, err in point.errors.items())
+            print(f"{point.iteration:>6}/{point.iterations}  {errors}  ({point.elapsed_s:.0f} s, "
+                  f"{point.iterations_per_s:.1f} it/s, ~{point.eta_s:.0f} s left)", file=sys.stderr, flush=True)
+    finally:  # Ctrl-C keeps what was trained so far
+        if points:
+            write_csv(points, out / "degradation.csv")
+            render_lab_chart(points).save(out / "degradation.png")
+    last = points[-1]
+    if last.status == "time_limit":
+        print(f"note: stopped at the preset's time limit ({config.max_seconds:.0f} s) after {last.iteration} "
+              f"of {last.iterations} steps", file=sys.stderr)
+    for name, err in last.errors.items():
+        print(f"{name:>10}: training error {err:.1%} (last {last.window} batches), loss {last.losses[name]:.3f}")
+    print(f"{last.iteration} steps in {last.elapsed_s:.0f} s on {last.dataset}; wrote degradation.csv and "
+          f"degradation.png to {out}")
+
+
 def _download(args: argparse.Namespace) -> None:
+    if args.what in ("cifar10", "all"):
+        from .teach.lab_data import cifar10_ready, cifar10_root, fetch_cifar10
+
+        if cifar10_ready():
+            print(f"CIFAR-10: already in {cifar10_root()}")
+        else:
+            fetch_cifar10(progress=_print_progress)
+            print(f"\nCIFAR-10: saved in {cifar10_root()}")
+    if args.what == "cifar10":
+        return
     for depth in args.depth:
         path = checkpoint_path(depth)
         if path.is_file():
@@ -100,7 +158,7 @@ def _download(args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        {"explain": _explain, "download": _download}[args.command](args)
+        {"explain": _explain, "degradation": _degradation, "download": _download}[args.command](args)
     except (DemoError, ValueError, TypeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

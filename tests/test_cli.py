@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from resnet_demo.cli import main
 
@@ -66,4 +67,38 @@ def test_module_entry_point_runs_without_traceback(tmp_path):
         "JPEG, PNG, WebP, GIF, BMP or TIFF."
     help_text = subprocess.run([sys.executable, "-m", "resnet_demo", "--help"], capture_output=True, text=True,
                                env=env, timeout=300).stdout
-    assert "explain" in help_text and "download" in help_text
+    assert "explain" in help_text and "download" in help_text and "degradation" in help_text
+
+
+def test_degradation_writes_csv_and_chart(tmp_path, capsys):
+    code = main(["degradation", "--preset", "cpu", "--iterations", "2", "--device", "cpu", "--out", str(tmp_path)])
+    assert code == 0
+    out = capsys.readouterr()
+    assert "data: generated" in out.err and "2/2" in out.err
+    assert "plain-56: training error" in out.out and "wrote degradation.csv" in out.out
+    rows = (tmp_path / "degradation.csv").read_text().splitlines()
+    assert rows[0].startswith("iteration,") and len(rows) == 1 + 4  # one final point, four networks
+    assert {row.split(",")[3] for row in rows[1:]} == {"plain-20", "plain-56", "resnet-20", "resnet-56"}
+    assert (tmp_path / "degradation.png").stat().st_size > 1000
+
+
+def test_download_offline_fails_with_one_line_per_kind(capsys):
+    cases = [
+        (["download", "--what", "cifar10"], "download --what cifar10"),
+        (["download", "--what", "all", "--depth", "18"], "download --what cifar10"),  # CIFAR-10 comes first
+        (["download", "--depth", "18"], "download --depth 18"),  # the default still fetches weights only
+        (["download", "--what", "weights", "--depth", "18"], "download --depth 18"),
+    ]
+    for argv, message in cases:
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err[-1].startswith("error: ") and message in err[-1], err
+        assert "Traceback" not in "\n".join(err)
+
+
+def test_degradation_and_download_reject_bad_choices(capsys):
+    for argv in (["degradation", "--preset", "tpu", "--out", "x"], ["degradation", "--data", "imagenet",
+                                                                       "--out", "x"], ["download", "--what", "x"]):
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        assert info.value.code == 2 and "invalid choice" in capsys.readouterr().err

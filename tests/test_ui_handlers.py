@@ -25,7 +25,7 @@ from resnet_demo.ui.uploads import UploadRefused
 
 LABELS = tuple(f"class{i}" for i in range(1000))
 OUT = {"predictions": 0, "overlay": 1, "strip": 2, "status": 8, "banner": 9, "files": 10, "shapes": 11, "shown": 12,
-       "slow_job": 13, "stop": 14}
+       "slow_job": 13, "stop": 14, "score_note": 15}
 
 
 def request(lang: str = "en-US,en;q=0.9"):
@@ -234,12 +234,13 @@ def test_strings_exist_in_both_languages():
 def test_score_cam_answers_fast_then_fills_in_the_map_in_the_slow_lane(handlers, photo_path):
     out = explain(handlers, photo_path, method="scorecam")
     assert out[OUT["slow_job"]] == out[OUT["shown"]].token and out[OUT["stop"]]["visible"]
-    assert "128 strongest channels of layer4 (of 512)" in out[OUT["status"]]
+    assert "128 strongest channels of layer4 (of 512)" in out[OUT["score_note"]]["value"]
     steps = list(handlers.score_cam(str(photo_path), 18, "layer4", "", 5, 0.5, request()))
     progress = [s[1] for s in steps if isinstance(s[1], str) and "channels scored" in s[1]]
     assert progress and "about" in progress[-1] and "s left" in progress[-1]
-    overlay, status, files, shown, stop = steps[-1]
-    assert "the 128 strongest channels (of 512) scored in" in status and not stop["visible"]
+    overlay, note, status, files, shown, stop = steps[-1]
+    assert "the 128 strongest channels (of 512) scored in" in note and not stop["visible"]
+    assert "ResNet-18" in status
     assert Image.open(overlay).size == (263, 262) and shown.options["method"] == "scorecam"
     faint, _ = handlers.rerender(shown, 0.2)  # the Score-CAM result is kept for redraws too
     assert Image.open(faint).size == (263, 262)

@@ -199,28 +199,29 @@ class Handlers:
         except Exception as exc:  # noqa: BLE001 - every failure becomes a message, the server stays up
             raise user_error(exc, lang) from exc
         slow = METHODS[options["method"]].runs_model
-        status = self.status(result, lang)
+        note = ""
         if slow:
             c = result.stages[options["stage"]].shape[0]
-            status += "\n\n" + say("score_pending", lang, n=min(self.service.config.score_cam_channels, c),
-                                   stage=options["stage"], c=c)
+            note = say("score_pending", lang, n=min(self.service.config.score_cam_channels, c), stage=options["stage"],
+                       c=c)
         return (
             {prediction_key(p.label, p.index): p.prob for p in result.predictions},
             files["overlay.jpg"],
             files["cam_strip.jpg"],
             *(files[f"features_{s}.png"] for s in STAGE_TABS),
-            status,
+            self.status(result, lang),
             self.banner(lang),
             list(shown.files),
             stage_shapes({name: a.shape for name, a in result.stages.items()}),
             shown,
             shown.token if slow else gr.skip(),  # a new value starts the slow lane's event
             gr.update(visible=slow),  # its stop button
+            gr.update(value=note, visible=slow),  # and its progress, under the overlay
         )
 
     def _empty(self, lang: str) -> tuple:
         return (None, None, None, *[None] * len(STAGE_TABS), say("status_idle", lang), self.banner(lang), None, "",
-                None, gr.skip(), gr.update(visible=False))
+                None, gr.skip(), gr.update(visible=False), gr.update(value="", visible=False))
 
     def _display(self, result: Explanation) -> Display:
         return Display.of(result, display_size=self.service.config.display_size)
@@ -270,7 +271,8 @@ class Handlers:
             opacity: heat-map opacity, 0-1
         Returns:
             overlay: the Score-CAM over the centre crop the model saw
-            status: progress while it runs, then what was scored and how long it took
+            progress: progress while it runs, then what was scored and how long it took
+            status: device, weights and per-phase milliseconds
             files: overlay.jpg and result.json
         """
         lang = request_language(request)
@@ -295,28 +297,28 @@ class Handlers:
         started = time.monotonic()
         threading.Thread(target=work, name="score-cam", daemon=True).start()
         try:
-            yield gr.skip(), say("score_queued", lang), gr.skip(), gr.skip(), gr.update(visible=True)
+            skip = (gr.skip(),) * 3  # status, files and state change only at the end
+            yield gr.skip(), gr.update(value=say("score_queued", lang), visible=True), *skip, gr.update(visible=True)
             total = min(self.service.config.score_cam_channels, stage_channels(options["depth"], options["stage"]))
             last_yield = 0.0
             while (item := _next(updates)) is not None:
                 # a yield at least every second lets Gradio stop this generator when the visitor leaves
                 if item == "tick" or time.monotonic() - last_yield < 0.5:
-                    yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                    yield gr.skip(), gr.skip(), *skip, gr.skip()
                     continue
                 last_yield = time.monotonic()
                 eta = (last_yield - started) * (1 - item) / max(item, 1e-6)
-                yield (gr.skip(), say("score_progress", lang, stage=options["stage"], done=round(item * total),
-                                      total=total, eta=eta), gr.skip(), gr.skip(), gr.skip())
+                note = say("score_progress", lang, stage=options["stage"], done=round(item * total), total=total, eta=eta)
+                yield gr.skip(), note, *skip, gr.skip()
             if "error" in outcome:
                 raise outcome["error"]
             result: Explanation = outcome["result"]
             display, folder = self._display(result), self.outbox.folder()
             overlay = str(save_image(render_overlay(display.crop, display.cam, alpha=alpha), folder / "overlay.jpg"))
             shown = self._keep(photo, options, display, (overlay, str(save_json(result, folder / "result.json"))))
-            status = self.status(result, lang) + "\n\n" + say(
-                "score_done", lang, stage=options["stage"], n=result.scored_channels,
-                c=result.stages[options["stage"]].shape[0], seconds=time.monotonic() - started)
-            yield overlay, status, list(shown.files), shown, gr.update(visible=False)
+            note = say("score_done", lang, stage=options["stage"], n=result.scored_channels,
+                       c=result.stages[options["stage"]].shape[0], seconds=time.monotonic() - started)
+            yield overlay, note, self.status(result, lang), list(shown.files), shown, gr.update(visible=False)
         except Exception as exc:  # noqa: BLE001
             raise user_error(exc, lang) from exc
         finally:
@@ -352,6 +354,10 @@ class Handlers:
                                       folder))
         except Exception as exc:  # noqa: BLE001
             raise user_error(exc, lang) from exc
+
+    def stopped(self, request: gr.Request = None) -> tuple:
+        """The stop button: hide it and say so (the slow lane's event is cancelled by Gradio)."""
+        return gr.update(visible=False), gr.update(value=say("score_stopped", request_language(request)), visible=True)
 
     def enlarger(self, stage: str):
         """A select handler for one stage's grid: the clicked tile's channel, enlarged."""

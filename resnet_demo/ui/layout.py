@@ -79,7 +79,10 @@ def build_app(service: Service, *, concurrency: int = 1) -> tuple[gr.Blocks, dic
                         predictions = gr.Label(num_top_classes=10, label=t("predictions"), elem_id="predictions")
                         overlay = gr.Image(type="filepath", label=t("overlay"), elem_id="overlay",
                                            interactive=False, buttons=["download", "fullscreen"], height=420)
-                        stop = gr.Button(t("stop"), size="sm", variant="stop", visible=False, elem_id="stop")
+                        with gr.Row(equal_height=True):
+                            score_note = gr.Markdown(visible=False, elem_id="score-note")
+                            stop = gr.Button(t("stop"), size="sm", variant="stop", visible=False, elem_id="stop",
+                                             scale=0, min_width=160)
                         gr.Markdown(f"### {t('cam_strip')}")
                         strip = gr.Image(type="filepath", label="cam_strip", show_label=False,
                                          interactive=False, buttons=["download", "fullscreen"])
@@ -107,7 +110,7 @@ def build_app(service: Service, *, concurrency: int = 1) -> tuple[gr.Blocks, dic
                             npz = gr.Button(t("export_npz"), size="sm")
             add_teaching_tabs(t, teach, image)
 
-        outputs = [predictions, overlay, strip, *grids, status, banner, files, shapes, state, slow_job, stop]
+        outputs = [predictions, overlay, strip, *grids, status, banner, files, shapes, state, slow_job, stop, score_note]
         gr.on(
             triggers=[image.change, depth.change, method.change, stage.change, target.change, top_k.release,
                       all_stages.change],
@@ -120,9 +123,9 @@ def build_app(service: Service, *, concurrency: int = 1) -> tuple[gr.Blocks, dic
             concurrency_id="model",
         )
         slow = slow_job.change(h.score_cam, [image, depth, stage, target, top_k, opacity],
-                               [overlay, status, files, state, stop], api_name="scorecam", trigger_mode="always_last",
-                               concurrency_limit=1, concurrency_id="slow")
-        stop.click(lambda: gr.update(visible=False), None, stop, cancels=[slow], api_visibility="private")
+                               [overlay, score_note, status, files, state, stop], api_name="scorecam",
+                               trigger_mode="always_last", concurrency_limit=1, concurrency_id="slow")
+        stop.click(h.stopped, None, [stop, score_note], cancels=[slow], api_visibility="private")
         opacity.release(h.rerender, [state, opacity], [overlay, strip], api_visibility="private",
                         trigger_mode="always_last")
         predictions.select(h.pick_prediction, None, target, api_visibility="private")
