@@ -20,30 +20,47 @@ No gradio here: the UI calls this module, this module calls the engine.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.request import Request, urlopen
 
 from PIL import Image
 
+if TYPE_CHECKING:
+    from .teach.degradation import LabPoint
+
 from . import zerogpu
 from .cams import SCORE_CAM_CHANNELS, check_method
 from .errors import WeightsUnavailableError
+from .display import crop_photo
 from .explanation import DISPLAY_SIZE, Explanation, explain
 from .images import crop_box, prepare_image
 from .lanes import ForegroundGate, Progress, StopCheck
-from .zoo import DEPTHS, WEIGHT_MODES, LoadedModel, checkpoint_path, default_weights, load_model, weights_file_depth
 from .zerogpu import gpu_task
+from .zoo import (
+    DEPTHS,
+    WEIGHT_MODES,
+    LoadedModel,
+    checkpoint_path,
+    default_weights,
+    load_model,
+    resolve_device,
+    weights_file_depth,
+)
 
 log = logging.getLogger(__name__)
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 EXAMPLE_PHOTOS: tuple[Path, ...] = tuple(sorted(ASSETS.glob("*.jpg")))
+ZEROGPU_LAB_SECONDS = 120.0
+"""On ZeroGPU a lab run is one GPU task, charged to the visitor's daily quota: it trains at most this long."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +100,7 @@ class Service:
         self.gate = ForegroundGate()
         self._lock = threading.Lock()
         self._slow_lane = threading.Lock()  # one Score-CAM at a time, whoever calls
+        self._lab_lane = threading.Lock()  # one training run at a time
         self._file_depth: int | None = None
         self._results: OrderedDict[tuple, Explanation] = OrderedDict()
         self._cache_size = cache_size
@@ -245,7 +263,33 @@ class Service:
         photo = prepare_image(path)
         transform = default_weights(depth).transforms()
         box = crop_box(photo.size, transform.resize_size[0], transform.crop_size[0])
-        return photo.crop(tuple(int(round(v)) for v in box))
+        return crop_photo(photo, box, max(photo.size))  # never downscaled
+
+    # -- the degradation lab (background lane) -------------------------------------------------
+
+    @property
+    def on_gpu(self) -> bool:
+        """Whether this server computes on a CUDA GPU (the lab's GPU preset needs one)."""
+        return resolve_device(self.config.device).type == "cuda"
+
+    def lab(self, preset: str) -> Iterator[LabPoint]:
+        """A degradation-lab run of `preset`, one per server at a time, yielding to cheap requests between steps.
+
+        Closing the returned generator (the visitor pressed stop, or left) ends the run at its next
+        report. On ZeroGPU the run is one GPU task of bounded duration, reported when it ends.
+        """
+        from .teach.degradation import PRESETS, run_lab
+
+        if preset not in PRESETS:
+            raise ValueError(f"preset must be one of {list(PRESETS)}; got {preset!r}")
+        if preset != "cpu" and not self.on_gpu:
+            raise ValueError(f"the {preset!r} preset needs a GPU; this server has none: use 'cpu'")
+        with self._lab_lane:
+            if zerogpu.ON_ZEROGPU:
+                yield from _lab_on_device(preset, str(resolve_device(self.config.device)))
+                return
+            yield from run_lab(PRESETS[preset], device=self.config.device, pause=self.gate.wait_idle)
+
 
     # -- the example cache ---------------------------------------------------------------------
 
@@ -292,6 +336,10 @@ def _gradient_flow_seconds(*args: Any) -> int:
     return 30
 
 
+def _lab_seconds(preset: str, device: str) -> int:
+    return int(ZEROGPU_LAB_SECONDS) + 30  # the run stops itself after ZEROGPU_LAB_SECONDS of training
+
+
 @gpu_task(duration=_explain_seconds)
 def _explain_on_device(depth: int, weights: str, device: str, path: str, options: dict) -> Explanation:
     """The GPU work of one request. The model comes from the engine's cache, which a ZeroGPU
@@ -323,4 +371,13 @@ def _gradient_flow_on_device(trained: tuple[int, str, str] | None, random: tuple
     return gradient_flow(load(trained) if trained else None, load(random), path)
 
 
-__all__ = ["AppConfig", "EXAMPLE_PHOTOS", "Service", "WeightsState"]
+@gpu_task(duration=_lab_seconds)
+def _lab_on_device(preset: str, device: str) -> list:
+    from .teach.degradation import PRESETS, run_lab
+
+    config = PRESETS[preset]
+    bound = min(config.max_seconds or ZEROGPU_LAB_SECONDS, ZEROGPU_LAB_SECONDS)
+    return list(run_lab(dataclasses.replace(config, max_seconds=bound), device=device))
+
+
+__all__ = ["EXAMPLE_PHOTOS", "AppConfig", "Service", "WeightsState"]

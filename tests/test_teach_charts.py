@@ -70,7 +70,7 @@ def test_gradient_flow_chart_is_log_scaled_dashed_for_plain_and_drops_zeros(rand
 
 def test_series_and_latency_charts():
     text = chart_text("lab_error", "zh-CN", data="生成的图像")
-    rows = [{"x": i, "y": 1 - i / 10, "series": name, "kind": kind} for i in range(3)
+    rows = [{"x": i, "y": 1 - i / 10, "series": name, "kind": kind, "group": "20 层"} for i in range(3)
             for name, kind in (("plain-20", "plain"), ("resnet-20", "residual"))]
     spec = _spec(charts.series_chart(rows, text=text))
     assert spec["title"] == "训练误差（生成的图像）" and len(_values(spec)) == 6

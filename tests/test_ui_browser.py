@@ -8,6 +8,7 @@ Playwright's own browser download is not used. Screenshots land in $RESNET_DEMO_
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -109,4 +110,57 @@ def test_teaching_tabs_and_channel_enlarging(browser, app_url, photo_path, shots
     page.locator("#compare-table").get_by_text("parameters (M)").wait_for(timeout=180_000)
     assert "ResNet-152" in page.locator("#compare-table").inner_text()
     page.screenshot(path=str(shots / "compare.png"), full_page=True)
+    page.close()
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _chart_text(page, elem_id: str, timeout: int = 180_000) -> str:
+    """The text of a browser-drawn chart (Vega renders SVG: its titles, axes and legends are in the page)."""
+    chart = page.locator(f"#{elem_id} svg.marks").first
+    chart.wait_for(timeout=timeout)
+    return chart.text_content() or ""
+
+
+def test_every_chart_speaks_chinese(browser, app_url, photo_path, shots):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1100})
+    page = context.new_page()
+    page.goto(app_url, wait_until="domcontentloaded")
+    page.locator("#photo input[type=file]").set_input_files(str(photo_path))
+    page.locator("#status").get_by_text("ResNet-50").wait_for(timeout=120_000)
+    texts = {}
+    page.get_by_role("tab", name="残差学习").click()
+    page.locator("#residual-show").click()
+    texts["ratio"] = _chart_text(page, "ratio-chart")
+    page.get_by_role("tab", name="比较不同深度").click()
+    page.locator("#compare-show").click()
+    texts["latency"] = _chart_text(page, "compare-chart")
+    page.get_by_role("tab", name="梯度流").click()
+    page.locator("#grad-show").click()
+    texts["gradients"] = _chart_text(page, "grad-chart")
+    page.get_by_role("tab", name="退化实验").click()
+    texts["lab"] = _chart_text(page, "lab-error", timeout=60_000)
+    assert "事先记录" in page.locator("#lab-status").inner_text()
+    page.screenshot(path=str(shots / "lab_zh.png"), full_page=True)
+    for name, text in texts.items():
+        assert CJK.search(text), f"{name} chart has no Chinese: {text[:200]!r}"
+    assert "对数坐标" in texts["gradients"] and "训练误差" in texts["lab"] and "耗时" in texts["latency"]
+    context.close()
+
+
+def test_score_cam_runs_after_the_other_panels_and_stops(browser, app_url, photo_path, shots):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    page.goto(app_url, wait_until="domcontentloaded")
+    page.locator("#photo input[type=file]").set_input_files(str(photo_path))
+    page.locator("#status").get_by_text("ResNet-50").wait_for(timeout=120_000)
+    page.get_by_label("CAM method").click()
+    page.get_by_role("option", name="Score-CAM (slow)").click()
+    note = page.locator("#score-note")
+    note.get_by_text("channels scored").wait_for(timeout=120_000)  # progress under the overlay
+    assert "s left" in note.inner_text()
+    page.screenshot(path=str(shots / "score_cam_running.png"))
+    page.locator("#stop").click()
+    note.get_by_text("was stopped").wait_for(timeout=30_000)
+    assert not page.locator("#stop").is_visible()
     page.close()

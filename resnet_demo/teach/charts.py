@@ -28,6 +28,8 @@ DASHES: dict[str, list[int]] = {"residual": [1, 0], "plain": [6, 4]}
 """Residual networks solid, plain ones dashed, as in He et al.'s figures."""
 SVG = {"embedOptions": {"renderer": "svg", "actions": False}}
 HEIGHT = 300
+DASH_LEGEND = alt.Legend(symbolType="stroke", symbolSize=500, symbolStrokeWidth=2)
+"""A legend of line styles draws each style as a line, not a dot."""
 
 
 def _text(text: Mapping[str, str], key: str) -> str:
@@ -39,8 +41,7 @@ def _text(text: Mapping[str, str], key: str) -> str:
 
 def _finish(chart: alt.TopLevelMixin, text: Mapping[str, str]) -> alt.TopLevelMixin:
     return chart.properties(title=_text(text, "title"), width="container", height=HEIGHT, usermeta=SVG).configure_axis(
-        labelFontSize=12, titleFontSize=13).configure_legend(labelFontSize=12, titleFontSize=12, labelLimit=320,
-                                                             symbolType="stroke", symbolSize=400)
+        labelFontSize=12, titleFontSize=13).configure_legend(labelFontSize=12, titleFontSize=12, labelLimit=320)
 
 
 def _stage_bands(stages: Sequence[str]) -> alt.Chart:
@@ -119,7 +120,7 @@ def gradient_flow_chart(flows: Mapping[str, GradientFlow], *, text: Mapping[str,
         color=alt.Color("weights:N", title=_text(text, "weights"),
                         scale=alt.Scale(domain=[_text(text, w) for w in weights],
                                         range=[WEIGHTS_COLOURS[w] for w in weights])),
-        strokeDash=alt.StrokeDash("variant:N", title=_text(text, "variant"),
+        strokeDash=alt.StrokeDash("variant:N", title=_text(text, "variant"), legend=DASH_LEGEND,
                                   scale=alt.Scale(domain=[_text(text, v) for v in DASHES], range=list(DASHES.values()))),
         detail=["weights:N", "variant:N"],
         tooltip=[alt.Tooltip("block:N", title=_text(text, "block")),
@@ -134,8 +135,10 @@ def series_chart(rows: Sequence[Mapping[str, Any]], *, text: Mapping[str, str], 
                  y_format: str = ".3f") -> alt.Chart:
     """Lines of y over x, one per series, solid or dashed by kind: the degradation lab's curves.
 
-    rows: {"x": number, "y": number, "series": name shown in the legend, "kind": "residual" or
-    "plain"}. text keys: title, x, y, series, kind, residual, plain.
+    rows: {"x": number, "y": number, "series": a network's name, "kind": "residual" or "plain",
+    "group": what the colour shows (e.g. the depth: plain-20 and ResNet-20 share a colour and
+    differ by their dashes, as in He et al.'s figures)}. text keys: title, x, y, series, group,
+    kind, residual, plain.
     """
     kinds = {_text(text, k): dash for k, dash in DASHES.items()}
     data = [{**row, "kind": _text(text, row["kind"])} for row in rows]
@@ -143,9 +146,10 @@ def series_chart(rows: Sequence[Mapping[str, Any]], *, text: Mapping[str, str], 
     return _finish(alt.Chart(alt.Data(values=data)).mark_line().encode(
         x=alt.X("x:Q", title=_text(text, "x")),
         y=alt.Y("y:Q", title=_text(text, "y"), scale=y_scale),
-        color=alt.Color("series:N", title=_text(text, "series")),
-        strokeDash=alt.StrokeDash("kind:N", title=_text(text, "kind"),
+        color=alt.Color("group:N", title=_text(text, "group"), sort=None),
+        strokeDash=alt.StrokeDash("kind:N", title=_text(text, "kind"), legend=DASH_LEGEND,
                                   scale=alt.Scale(domain=list(kinds), range=list(kinds.values()))),
+        detail="series:N",
         tooltip=[alt.Tooltip("series:N", title=_text(text, "series")), alt.Tooltip("x:Q", title=_text(text, "x")),
                  alt.Tooltip("y:Q", title=_text(text, "y"), format=y_format)],
     ), text)

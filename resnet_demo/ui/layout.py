@@ -20,6 +20,7 @@ from ..service import EXAMPLE_PHOTOS, Service
 from ..zoo import DEPTHS
 from .components import Choice, ClassPicker, Menu, NumberSlider, PhotoInput
 from .handlers import STAGE_TABS, Handlers, target_choices
+from .lab_tab import LabHandlers, add_lab_tab
 from .limits import RequestLimits
 from .outbox import Outbox
 from .teach_handlers import TeachHandlers, hook_source
@@ -34,6 +35,8 @@ CSS = """
 .untrained-banner p { font-size: 1.1em; color: #7b1d12; }
 #status { font-size: 0.95em; }
 #overlay img { width: 100%; height: 100%; object-fit: contain; }
+/* browser-drawn charts (teach.charts) take the width of their panel: Vega's width "container" needs one */
+.altair .vega-embed { display: block; width: 100%; }
 """
 
 # Local font stacks only: a classroom LAN or an offline laptop cannot reach Google Fonts.
@@ -109,6 +112,7 @@ def build_app(service: Service, *, concurrency: int = 1) -> tuple[gr.Blocks, dic
                             full = gr.Button(t("export_full"), size="sm")
                             npz = gr.Button(t("export_npz"), size="sm")
             add_teaching_tabs(t, teach, image)
+            add_lab_tab(t, LabHandlers(service))
 
         outputs = [predictions, overlay, strip, *grids, status, banner, files, shapes, state, slow_job, stop, score_note]
         gr.on(

@@ -1,0 +1,81 @@
+"""The degradation lab's tab, in process, on a tiny configuration: live charts, presets, stop, recorded run."""
+
+from __future__ import annotations
+
+import json
+import threading
+from types import SimpleNamespace
+
+import gradio as gr
+import pytest
+
+from resnet_demo.service import AppConfig, Service
+from resnet_demo.teach import degradation
+from resnet_demo.teach.lab_config import LabConfig
+from resnet_demo.ui.lab_tab import LabHandlers
+from resnet_demo.ui.strings import EN, ZH
+
+TINY = LabConfig(depths=(8, 14), iterations=12, batch_size=16, image_size=8, train_size=200, report_every=4,
+                 error_window=4, data="generated")
+
+
+def request(lang: str = "en"):
+    return SimpleNamespace(headers={"accept-language": lang})
+
+
+@pytest.fixture
+def lab(monkeypatch):
+    monkeypatch.setitem(degradation.PRESETS, "cpu", TINY)
+    return LabHandlers(Service(AppConfig(weights="random", device="cpu", probe_network=False)))
+
+
+def _spec(plot) -> dict:
+    return json.loads(plot.to_json())
+
+
+def test_a_run_streams_charts_in_the_visitors_language(lab):
+    steps = list(lab.degradation("cpu", request("zh-CN")))
+    assert len(steps) == 3  # a point every 4 of 12 iterations
+    error, loss, gradients, status, table = steps[-1]
+    spec = _spec(error)
+    assert spec["title"].startswith("训练误差") and spec["encoding"]["y"]["title"] == "训练误差"
+    series = {row["series"] for row in spec["data"]["values"]}
+    assert series == {"plain-8", "plain-14", "ResNet-8", "ResNet-14"}
+    kinds = {row["series"]: row["kind"] for row in spec["data"]["values"]}
+    assert kinds["plain-14"] == "普通网络（虚线）" and kinds["ResNet-14"] == "残差网络（实线）"
+    assert max(row["x"] for row in spec["data"]["values"]) == 12
+    assert _spec(gradients)["encoding"]["y"]["scale"]["type"] == "log"
+    assert status.startswith(f"**{ZH['lab_done']}**") and "12 / 12" in status
+    assert [row[0] for row in table["value"]] == ["plain-8", "plain-14", "ResNet-8", "ResNet-14"]
+
+
+def test_presets_are_checked(lab):
+    with pytest.raises(gr.Error, match="preset must be one of cpu"):
+        next(lab.degradation("gpu", request()))  # no GPU here: only the CPU preset is offered
+    with pytest.raises(gr.Error, match=EN["err_value"]):
+        next(lab.degradation({"iterations": 10**9}, request()))
+
+
+def test_closing_the_run_stops_training_and_frees_the_lab(lab, monkeypatch):
+    monkeypatch.setitem(degradation.PRESETS, "cpu", LabConfig(**{**TINY.__dict__, "iterations": 10_000}))
+    steps = lab.degradation("cpu", request())
+    first = next(steps)
+    assert "of 10000" in first[3]
+    steps.close()  # what Gradio does on the stop button, or when the visitor leaves
+    freed = threading.Event()
+    worker = threading.Thread(target=lambda: lab.service._lab_lane.acquire(timeout=5) and freed.set())
+    worker.start()
+    worker.join()
+    assert freed.is_set()  # the next visitor's run can start
+    lab.service._lab_lane.release()
+
+
+def test_the_recorded_run_is_shown_until_a_run_is_shown(lab):
+    from resnet_demo.teach.lab_results import recorded_presets
+
+    if not recorded_presets():
+        pytest.skip("no recorded run shipped")
+    error, *_, note, table = lab.recorded(None, request())
+    assert "Recorded run" in note and "seed" in note and len(_spec(error)["data"]["values"]) > 20
+    assert all(isinstance(x, dict) and x.get("__type__") == "update" and len(x) == 1
+               for x in lab.recorded("**Training** · iteration 4", request()))  # skipped: a run is on screen
