@@ -38,8 +38,8 @@ if TYPE_CHECKING:
 
 from . import zerogpu
 from .cams import SCORE_CAM_CHANNELS, check_method
-from .errors import WeightsUnavailableError
 from .display import crop_photo
+from .errors import WeightsUnavailableError
 from .explanation import DISPLAY_SIZE, Explanation, explain
 from .images import crop_box, prepare_image
 from .lanes import ForegroundGate, Progress, StopCheck

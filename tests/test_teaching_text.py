@@ -181,8 +181,8 @@ def test_shortcut_note_of_every_block(reference, depth):
             assert "‖F(x)‖/‖" not in text  # the browser test finds the summary by that text
 
 
-def test_architecture_handler_returns_the_note():
-    _, totals, _ = TeachHandlers(None).architecture(18)
+def test_architecture_handler_returns_the_note(tmp_path):
+    _, totals, _ = TeachHandlers(None, outbox=tmp_path).architecture(18)
     assert totals == architecture_note(architecture(18), "en")
 
 

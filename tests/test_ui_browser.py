@@ -53,6 +53,15 @@ def shots(tmp_path) -> Path:
     return folder
 
 
+def explained_page(browser, app_url, photo_path, *, locale: str = "en-US", height: int = 1100):
+    """A new page (its own context, so its language) that has uploaded the photo and shows ResNet-50's answer."""
+    page = browser.new_context(locale=locale, viewport={"width": 1400, "height": height}).new_page()
+    page.goto(app_url, wait_until="domcontentloaded")
+    page.locator("#photo input[type=file]").set_input_files(str(photo_path))
+    page.locator("#status").get_by_text("ResNet-50").wait_for(timeout=120_000)
+    return page
+
+
 def test_upload_predict_switch_depth(browser, app_url, photo_path, shots):
     page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="en-US")
     page.goto(app_url, wait_until="domcontentloaded")
@@ -81,10 +90,7 @@ def test_chinese_ui_renders(browser, app_url, shots):
 
 
 def test_teaching_tabs_and_channel_enlarging(browser, app_url, photo_path, shots):
-    page = browser.new_page(viewport={"width": 1400, "height": 1100}, locale="en-US")
-    page.goto(app_url, wait_until="domcontentloaded")
-    page.locator("#photo input[type=file]").set_input_files(str(photo_path))
-    page.locator("#status").get_by_text("ResNet-50").wait_for(timeout=120_000)
+    page = explained_page(browser, app_url, photo_path)
 
     grid = page.locator("#grid-stem img").first
     grid.click(position={"x": 60, "y": 90})  # inside the first tile
@@ -110,7 +116,7 @@ def test_teaching_tabs_and_channel_enlarging(browser, app_url, photo_path, shots
     page.locator("#compare-table").get_by_text("parameters (M)").wait_for(timeout=180_000)
     assert "ResNet-152" in page.locator("#compare-table").inner_text()
     page.screenshot(path=str(shots / "compare.png"), full_page=True)
-    page.close()
+    page.context.close()
 
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -124,11 +130,7 @@ def _chart_text(page, elem_id: str, timeout: int = 180_000) -> str:
 
 
 def test_every_chart_speaks_chinese(browser, app_url, photo_path, shots):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1100})
-    page = context.new_page()
-    page.goto(app_url, wait_until="domcontentloaded")
-    page.locator("#photo input[type=file]").set_input_files(str(photo_path))
-    page.locator("#status").get_by_text("ResNet-50").wait_for(timeout=120_000)
+    page = explained_page(browser, app_url, photo_path, locale="zh-CN")
     texts = {}
     page.get_by_role("tab", name="残差学习").click()
     page.locator("#residual-show").click()
@@ -146,14 +148,11 @@ def test_every_chart_speaks_chinese(browser, app_url, photo_path, shots):
     for name, text in texts.items():
         assert CJK.search(text), f"{name} chart has no Chinese: {text[:200]!r}"
     assert "对数坐标" in texts["gradients"] and "训练误差" in texts["lab"] and "耗时" in texts["latency"]
-    context.close()
+    page.context.close()
 
 
 def test_score_cam_runs_after_the_other_panels_and_stops(browser, app_url, photo_path, shots):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="en-US")
-    page.goto(app_url, wait_until="domcontentloaded")
-    page.locator("#photo input[type=file]").set_input_files(str(photo_path))
-    page.locator("#status").get_by_text("ResNet-50").wait_for(timeout=120_000)
+    page = explained_page(browser, app_url, photo_path, height=1000)
     page.get_by_label("CAM method").click()
     page.get_by_role("option", name="Score-CAM (slow)").click()
     note = page.locator("#score-note")
@@ -163,4 +162,4 @@ def test_score_cam_runs_after_the_other_panels_and_stops(browser, app_url, photo
     page.locator("#stop").click()
     note.get_by_text("was stopped").wait_for(timeout=30_000)
     assert not page.locator("#stop").is_visible()
-    page.close()
+    page.context.close()

@@ -33,8 +33,8 @@ def client(app_url):
 
 def test_explain_endpoint_is_named_and_documented(client):
     api = client.view_api(return_format="dict", print_info=False)
-    assert sorted(api["named_endpoints"]) == ["/architecture", "/compare", "/explain", "/gradient_flow", "/residual",
-                                              "/scorecam"]
+    assert sorted(api["named_endpoints"]) == ["/architecture", "/compare", "/degradation", "/explain",
+                                              "/gradient_flow", "/residual", "/scorecam"]
     # helper events (opacity redraw, prediction click, NPZ export, enlarging a channel) are private
     params = api["named_endpoints"]["/explain"]["parameters"]
     names = [p["parameter_name"] for p in params]

@@ -7,6 +7,11 @@ builders' `text` keys; `{depth}` and the like are filled in at run time.
 
 from __future__ import annotations
 
+_LINES_EN = {"series": "network", "group": "depth", "kind": "shortcuts", "residual": "residual (solid)",
+             "plain": "plain (dashed)"}
+_LINES_ZH = {"series": "网络", "group": "深度", "kind": "捷径", "residual": "残差网络（实线）", "plain": "普通网络（虚线）"}
+"""The legend of the lab's line charts: one colour per depth, solid or dashed by shortcuts."""
+
 CHARTS: dict[str, dict[str, dict[str, str]]] = {
     "en": {
         "ratio": {
@@ -27,17 +32,14 @@ CHARTS: dict[str, dict[str, dict[str, str]]] = {
             "gmacs": "billion multiply-adds", "params": "parameters (millions)",
         },
         "lab_error": {
-            "title": "Training error ({data})", "x": "iteration", "y": "training error", "series": "network", "group": "depth",
-            "kind": "shortcuts", "residual": "residual (solid)", "plain": "plain (dashed)",
+            "title": "Training error ({data})", "x": "iteration", "y": "training error", **_LINES_EN,
         },
         "lab_loss": {
-            "title": "Training loss ({data})", "x": "iteration", "y": "loss (log scale)", "series": "network", "group": "depth",
-            "kind": "shortcuts", "residual": "residual (solid)", "plain": "plain (dashed)",
+            "title": "Training loss ({data})", "x": "iteration", "y": "loss (log scale)", **_LINES_EN,
         },
         "lab_gradients": {
             "title": "Gradient reaching each block at iteration {iteration} (log scale)",
-            "x": "block (1 = nearest the input)", "y": "gradient norm", "series": "network", "group": "depth",
-            "kind": "shortcuts", "residual": "residual (solid)", "plain": "plain (dashed)",
+            "x": "block (1 = nearest the input)", "y": "gradient norm", **_LINES_EN,
         },
     },
     "zh-CN": {
@@ -59,17 +61,14 @@ CHARTS: dict[str, dict[str, dict[str, str]]] = {
             "gmacs": "十亿次乘加", "params": "参数量（百万）",
         },
         "lab_error": {
-            "title": "训练误差（{data}）", "x": "迭代次数", "y": "训练误差", "series": "网络", "group": "深度",
-            "kind": "捷径", "residual": "残差网络（实线）", "plain": "普通网络（虚线）",
+            "title": "训练误差（{data}）", "x": "迭代次数", "y": "训练误差", **_LINES_ZH,
         },
         "lab_loss": {
-            "title": "训练损失（{data}）", "x": "迭代次数", "y": "损失（对数坐标）", "series": "网络", "group": "深度",
-            "kind": "捷径", "residual": "残差网络（实线）", "plain": "普通网络（虚线）",
+            "title": "训练损失（{data}）", "x": "迭代次数", "y": "损失（对数坐标）", **_LINES_ZH,
         },
         "lab_gradients": {
             "title": "第 {iteration} 次迭代时到达每个块的梯度（对数坐标）",
-            "x": "块（1 = 最靠近输入）", "y": "梯度范数", "series": "网络", "group": "深度",
-            "kind": "捷径", "residual": "残差网络（实线）", "plain": "普通网络（虚线）",
+            "x": "块（1 = 最靠近输入）", "y": "梯度范数", **_LINES_ZH,
         },
     },
 }
