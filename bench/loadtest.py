@@ -7,8 +7,15 @@ Each client is a thread with its own gradio_client.Client, looping over a mix of
 methods, stages and photos (variants of the example photos, so the example cache never
 answers) until the time is up; it never sends a new request before its previous one returned,
 like a student. Before the load, every distinct request is answered once, alone: under load each
-answer must equal that sequential answer (same predictions and probabilities, same overlay
-pixels). Prints p50/p95 latency, throughput and errors.
+answer must equal that sequential answer (same predictions, probabilities within 1e-5, overlay
+pixels within 0.5 level on average: see `same_answer`). Prints p50/p95 latency, throughput and errors.
+
+The clients run in this one Python process on the same machine, so they must cost little:
+gradio_client opens a new HTTP client for every upload, event stream and downloaded file, and by
+default each loads the system's certificate bundle (~36 ms of CPU, under the GIL, about 12 times
+per request), which made the load generator, not the server, the bottleneck at ~2 requests/s.
+The server is plain HTTP on localhost, so the clients skip certificate loading (`ssl_verify=False`:
+nothing is verified on plain HTTP anyway).
 """
 
 from __future__ import annotations
@@ -77,10 +84,28 @@ def start_server(concurrency: int) -> tuple[subprocess.Popen, str]:
 def answer(client: Client, photo: Path, depth: int, method: str, stage: str):
     out = client.predict(image=handle_file(str(photo)), depth=depth, method=method, stage=stage, top_k=5,
                          all_stages=False, api_name="/explain")
-    label = [(c["label"], round(c["confidence"], 6)) for c in out[0]["confidences"]]
+    label = [(c["label"], c["confidence"]) for c in out[0]["confidences"]]
     with Image.open(out[1]) as overlay:
-        pixels = np.asarray(overlay.convert("RGB"))
+        pixels = np.asarray(overlay.convert("RGB"), dtype=np.int16)
     return label, pixels
+
+
+def same_answer(a, b) -> bool:
+    """The same classes in the same order, probabilities within 1e-5, overlay pixels the same on average.
+
+    Not bit-for-bit: the server runs the model on all its cores when a request is alone and on
+    half of them under load, and float32 sums in another order differ in their last bits (seen:
+    up to 2e-6 in a probability); through the overlay's JPEG encoding that moves a few pixels by up
+    to ~7 levels of 255. So pixels must agree to 0.5 level on average (and 16 at most). A request
+    answered with another photo, depth or method differs by tens of levels.
+    """
+    (labels_a, pixels_a), (labels_b, pixels_b) = a, b
+    if pixels_a.shape != pixels_b.shape:
+        return False
+    difference = np.abs(pixels_a - pixels_b)
+    return ([name for name, _ in labels_a] == [name for name, _ in labels_b]
+            and all(abs(pa - pb) <= 1e-5 for (_, pa), (_, pb) in zip(labels_a, labels_b))
+            and float(difference.mean()) <= 0.5 and int(difference.max()) <= 16)
 
 
 def main() -> None:
@@ -99,7 +124,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             photos = make_photos(Path(tmp))
             jobs = [(photo, *mix) for photo, mix in itertools.product(photos, MIX)]
-            reference_client = Client(url, verbose=False)
+            reference_client = Client(url, verbose=False, ssl_verify=False)
             started = time.perf_counter()
             reference = {job: answer(reference_client, *job) for job in jobs}
             print(f"# {len(jobs)} distinct requests answered sequentially in {time.perf_counter() - started:.0f} s")
@@ -109,7 +134,7 @@ def main() -> None:
 
             def student(seed: int) -> None:
                 rng = random.Random(seed)
-                client = Client(url, verbose=False)
+                client = Client(url, verbose=False, ssl_verify=False)
                 while time.perf_counter() < deadline:
                     job = rng.choice(jobs)
                     t0 = time.perf_counter()
@@ -121,9 +146,14 @@ def main() -> None:
                         continue
                     with lock:
                         latencies.append(time.perf_counter() - t0)
-                        ref_label, ref_pixels = reference[job]
-                        if label != ref_label or not np.array_equal(pixels, ref_pixels):
+                        if not same_answer((label, pixels), reference[job]):
                             mismatches.append(job)
+                            if os.environ.get("LOADTEST_DEBUG"):
+                                ref = reference[job]
+                                print("MISMATCH", job[1:], [n for n, _ in label] == [n for n, _ in ref[0]],
+                                      max(abs(a[1] - b[1]) for a, b in zip(label, ref[0])),
+                                      pixels.shape, ref[1].shape,
+                                      float(np.abs(pixels - ref[1]).mean()) if pixels.shape == ref[1].shape else -1)
 
             threads = [threading.Thread(target=student, args=(i,)) for i in range(args.clients)]
             t_start = time.perf_counter()

@@ -19,6 +19,7 @@ caller's lock released (`ScoreRunner`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from functools import cache
@@ -82,6 +83,31 @@ def check_method(name: str) -> CamMethod:
         raise ValueError(f"method must be one of {list(METHODS)}; got {name!r}") from None
 
 
+def first_component_projection(activation_batch: np.ndarray) -> np.ndarray:
+    """pytorch-grad-cam's `get_2d_projection`, with a thin SVD: the same first component, far faster.
+
+    The library takes `np.linalg.svd(..., full_matrices=True)` of the (h·w, C) activations and uses
+    only the first right singular vector; the full SVD also builds the C×C (or h·w × h·w) factor:
+    400 ms for ResNet-50's layer4 (49 × 2048), 1 s at layer1 (3136 × 256), against 22 and 170 ms
+    thin. The first vector, sign included, is the same (tests/test_cams.py compares both).
+    """
+    activation_batch = np.nan_to_num(activation_batch, nan=0.0)
+    projections = []
+    for activations in activation_batch:  # (C, h, w)
+        flat = activations.reshape(activations.shape[0], -1).T  # (h·w, C)
+        flat = flat - flat.mean(axis=0)  # centred, as the library does
+        _, _, vt = np.linalg.svd(flat, full_matrices=False)
+        projections.append((flat @ vt[0]).reshape(activations.shape[1:]))  # (h, w)
+    return np.float32(projections)
+
+
+PROJECTED: dict[type[BaseCAM], Callable[[np.ndarray, np.ndarray | None], np.ndarray]] = {
+    EigenCAM: lambda activations, grads: first_component_projection(activations),
+    EigenGradCAM: lambda activations, grads: first_component_projection(grads * activations),
+}
+"""The methods whose CAM is the projection on the first principal component (their `get_cam_image`)."""
+
+
 @cache
 def _math_only(impl: type[BaseCAM]) -> type[BaseCAM]:
     """`impl` without BaseCAM.__init__ (which hooks the model) and __del__ (which unhooks it)."""
@@ -92,7 +118,12 @@ def _math_only(impl: type[BaseCAM]) -> type[BaseCAM]:
     def __del__(self: BaseCAM) -> None:
         pass
 
-    return type(f"{impl.__name__}Math", (impl,), {"__init__": __init__, "__del__": __del__})
+    members: dict[str, object] = {"__init__": __init__, "__del__": __del__}
+    if impl in PROJECTED:
+        project = PROJECTED[impl]
+        members["get_cam_image"] = lambda self, input_tensor, layer, targets, activations, grads, eigen_smooth: (
+            project(activations, grads))
+    return type(f"{impl.__name__}Math", (impl,), members)
 
 
 class ScoreRunner(nn.Module):

@@ -24,11 +24,13 @@ GRID_CHANNELS = 16
 
 def crop_photo(photo: Image.Image, box: tuple[float, float, float, float], max_side: int) -> Image.Image:
     """The photo's region inside `box`, downscaled only if its longer side exceeds `max_side`."""
-    region = photo.crop(tuple(int(round(v)) for v in box))
-    scale = max_side / max(region.size)
-    if scale < 1.0:
-        region = region.resize((max(1, round(region.width * scale)), max(1, round(region.height * scale))), Image.BILINEAR)
-    return region
+    left, top, right, bottom = (int(round(v)) for v in box)
+    width, height = right - left, bottom - top
+    scale = max_side / max(width, height)
+    if scale >= 1.0:
+        return photo.crop((left, top, right, bottom))
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return photo.resize(size, Image.BILINEAR, box=(left, top, right, bottom))  # no copy of the region first
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,10 @@ from .images import ImageSource, crop_box, open_image, prepare_image
 from .lanes import Pause, Progress, StopCheck
 from .zoo import LoadedModel
 
-DISPLAY_SIZE = 1280
-"""Pixels on the long side of the largest picture of the photo a page shows (the overlay)."""
+DISPLAY_SIZE = 1024
+"""Pixels on the long side of the largest picture of the photo a page shows (the overlay): a ~600-pixel
+panel on a 2× screen, or the whole height of a 1080p projector in full screen. The full resolution is a
+download made on request."""
 
 
 @dataclass(frozen=True)

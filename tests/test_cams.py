@@ -125,3 +125,15 @@ def test_score_runner_pauses_stops_and_locks_one_batch_at_a_time(random_model):
 def test_unknown_method_names_the_allowed_ones():
     with pytest.raises(ValueError, match="gradcam.*eigencam"):
         check_method("smoothgrad")
+
+
+def test_the_thin_svd_projection_equals_the_librarys(random_model, photo):
+    from pytorch_grad_cam.utils.svd_on_activations import get_2d_projection
+
+    from resnet_demo.cams import first_component_projection
+
+    for depth in (18, 50):
+        r = explain(random_model(depth), photo, method=None)
+        for stage, activation in r.stages.items():
+            ours, theirs = first_component_projection(activation[None]), get_2d_projection(activation[None])
+            np.testing.assert_allclose(ours, theirs, rtol=1e-3, atol=1e-3 * float(np.abs(theirs).max()))

@@ -133,11 +133,11 @@ def test_a_full_resolution_overlay_is_made_on_request(handlers, tmp_path, photo_
         photo.convert("RGB").resize((4000, 3000)).save(big, quality=90)
     out = explain(handlers, big, depth=50, all_stages=False)
     with Image.open(out[OUT["overlay"]]) as shown_overlay:
-        assert max(shown_overlay.size) == 1280  # shown at display size
+        assert max(shown_overlay.size) == 1024  # shown at display size
     assert "decoded at 1/2 scale" in out[OUT["status"]]
     with Image.open(handlers.export_full(out[OUT["shown"]], 0.5, request())[-1]) as full:
         left, top, right, bottom = (round(v) for v in crop_box((4000, 3000), 232, 224))  # ResNet-50's crop
-        assert full.size == (right - left, bottom - top) and min(full.size) > 2800  # not the 1280 px shown
+        assert full.size == (right - left, bottom - top) and min(full.size) > 2800  # not the 1024 px shown
 
 
 def test_clearing_the_photo_resets_the_page(handlers):
