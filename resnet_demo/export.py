@@ -3,8 +3,10 @@
 Shared by the command line (`python -m resnet_demo explain ... --out DIR`) and the web app's
 downloads, so both produce the same files. Every file is written under a temporary name and
 then renamed (`os.replace`), so a reader (a browser downloading it) never sees half a file,
-even while another request writes a file of the same name elsewhere. Pictures that hold a
-photo are JPEG (fast to encode, a tenth of a PNG's size); everything else stays lossless.
+even while another request writes a file of the same name elsewhere. Pictures are JPEG: a photo
+with a heat map at quality 90, a feature-map grid at quality 95 without chroma subsampling (its
+sharp tile edges and labels stay crisp: next to the PNG it differs by under one level on average,
+invisible at 3× zoom, and encodes five times faster); diagrams and charts stay PNG.
 """
 
 from __future__ import annotations
@@ -22,19 +24,22 @@ from .display import Display
 from .explanation import Explanation
 from .render import Panels, render_panels
 
-FORMATS: dict[str, tuple[str, dict]] = {
-    ".jpg": ("JPEG", {"quality": 90}),  # photos with a heat map: lossless would add nothing visible
-    ".png": ("PNG", {"compress_level": 1}),  # crisp pixels (feature maps, text): lossless, fast zlib
-}
-"""How each file extension is encoded."""
+Encoding = tuple[str, dict]
+PHOTO: Encoding = ("JPEG", {"quality": 90})  # photos with a heat map: lossless would add nothing visible
+MAPS: Encoding = ("JPEG", {"quality": 95, "subsampling": 0})  # feature maps: full colour resolution
+LOSSLESS: Encoding = ("PNG", {"compress_level": 1})  # diagrams, text: lossless, fast zlib
+FORMATS: dict[str, Encoding] = {".jpg": PHOTO, ".png": LOSSLESS}
+"""How a file is encoded by default, by its extension."""
 
 
-def encode_image(image: Image.Image, suffix: str) -> bytes:
-    """`image` encoded as the format its file suffix names (see `FORMATS`)."""
-    try:
-        fmt, options = FORMATS[suffix.lower()]
-    except KeyError:
-        raise ValueError(f"suffix must be one of {list(FORMATS)}; got {suffix!r}") from None
+def encode_image(image: Image.Image, suffix: str, encoding: Encoding | None = None) -> bytes:
+    """`image` encoded as `encoding`, by default the one its file suffix names (see `FORMATS`)."""
+    if encoding is None:
+        try:
+            encoding = FORMATS[suffix.lower()]
+        except KeyError:
+            raise ValueError(f"suffix must be one of {list(FORMATS)}; got {suffix!r}") from None
+    fmt, options = encoding
     buffer = io.BytesIO()
     image.save(buffer, format=fmt, **options)
     return buffer.getvalue()
@@ -51,9 +56,18 @@ def write_atomic(path: Path, data: bytes) -> Path:
     return path
 
 
-def save_image(image: Image.Image, path: Path) -> Path:
-    """Encode `image` by `path`'s suffix and write it atomically."""
-    return write_atomic(path, encode_image(image, path.suffix))
+def save_image(image: Image.Image, path: Path, encoding: Encoding | None = None) -> Path:
+    """Encode `image` (by default as `path`'s suffix says) and write it atomically."""
+    return write_atomic(path, encode_image(image, path.suffix, encoding))
+
+
+def panel_files(panels: Panels) -> dict[str, tuple[Image.Image, Encoding]]:
+    """Every panel of an explanation as file name -> (picture, encoding): one naming for app and CLI."""
+    files = {"overlay.jpg": (panels.overlay, PHOTO), "cam_strip.jpg": (panels.cam_strip, PHOTO)}
+    files.update({f"features_{name}.jpg": (image, MAPS) for name, image in panels.features.items()})
+    if panels.block is not None:
+        files["block.png"] = (panels.block, LOSSLESS)
+    return files
 
 
 def save_arrays(r: Explanation, path: Path) -> Path:
@@ -80,10 +94,6 @@ def write_outputs(
     out.mkdir(parents=True, exist_ok=True)
     panels = panels or render_panels(Display.of(r), alpha=alpha, block_maps=r.block_maps)
     files = {"result.json": save_json(r, out / "result.json"), "arrays.npz": save_arrays(r, out / "arrays.npz")}
-    images = {"overlay.jpg": panels.overlay, "cam_strip.jpg": panels.cam_strip}
-    images.update({f"features_{name}.png": img for name, img in panels.features.items()})
-    if panels.block is not None:
-        images["block.png"] = panels.block
-    for name, image in images.items():
-        files[name] = save_image(image, out / name)
+    for name, (image, encoding) in panel_files(panels).items():
+        files[name] = save_image(image, out / name, encoding)
     return files

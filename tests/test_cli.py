@@ -33,7 +33,7 @@ def test_explain_writes_json_npz_and_panels(tmp_path, photo_path, capsys):
     arrays = np.load(tmp_path / "arrays.npz")
     assert arrays["stage/layer2"].shape == (128, 28, 28) and arrays["cam/layer1"].shape == (224, 224)
     assert arrays["block/layer2.0/residual"].shape == (128, 28, 28)
-    for name in ("overlay.jpg", "cam_strip.jpg", "features_stem.png", "features_layer4.png", "block.png"):
+    for name in ("overlay.jpg", "cam_strip.jpg", "features_stem.jpg", "features_layer4.jpg", "block.png"):
         assert (tmp_path / name).stat().st_size > 1000
 
 

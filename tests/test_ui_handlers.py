@@ -67,7 +67,7 @@ def test_explain_returns_files_written_once(handlers, photo_path):
     with Image.open(out[OUT["strip"]]) as strip:
         assert strip.format == "JPEG" and strip.width > 900
     grids = out[3:8]
-    assert all(Image.open(g).format == "PNG" for g in grids)
+    assert all(Image.open(g).format == "JPEG" for g in grids)
     status = out[OUT["status"]]
     assert "ResNet-18" in status and "cpu" in status and "UNTRAINED" in status
     assert out[OUT["banner"]]["visible"] and "--weights random" in out[OUT["banner"]]["value"]

@@ -25,7 +25,7 @@ from . import (
 )
 from .chart_strings import chart_text
 from .components import Choice
-from .handlers import request_language, user_error
+from .messages import request_language, user_error
 from .strings import say
 
 KINDS = {"plain": "plain", "resnet": "residual"}

@@ -23,9 +23,9 @@ from .handlers import STAGE_TABS, Handlers, target_choices
 from .lab_tab import LabHandlers, add_lab_tab
 from .limits import RequestLimits
 from .outbox import Outbox
+from .strings import TABLES
 from .teach_handlers import TeachHandlers, hook_source
 from .teach_tabs import add_teaching_tabs
-from .strings import TABLES
 
 MAX_UPLOAD_MB = 25
 """Largest upload Gradio accepts (the engine's own limit on files, `images.MAX_FILE_BYTES`, is the same)."""

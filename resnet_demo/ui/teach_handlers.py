@@ -19,14 +19,14 @@ from ..capture import CAM_STAGES, Capture
 from ..render import render_block_maps
 from ..service import Service
 from ..teach.architecture import architecture
+from ..teach.charts import gradient_flow_chart, latency_chart, ratio_chart
 from ..teach.compare import comparison_table, render_cam_row
 from ..teach.diagram import render_block_diagram
-from ..teach.charts import gradient_flow_chart, latency_chart, ratio_chart
 from ..teach.residual import block_summary
 from ..zoo import DEPTHS
 from . import params
 from .chart_strings import chart_text
-from .handlers import photo_path, request_language, user_error
+from .messages import photo_path, request_language, user_error
 from .outbox import Outbox
 from .strings import say
 from .teach_text import architecture_note, gradient_note, shortcut_note

@@ -1,0 +1,61 @@
+"""What a visitor is told: the request's language, and every failure as a message a student reads.
+
+Shared by every handler module: the language comes from the request's Accept-Language header;
+known failures (a bad photo, a bad setting, missing weights, memory, a stopped job) become a
+`gr.Error` in that language; anything else is logged with its traceback and reported briefly.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import gradio as gr
+
+from ..errors import DemoError, ImageError, ResourceExhaustedError, WeightsUnavailableError
+from ..lanes import Cancelled
+from . import params
+from .strings import language, say
+from .uploads import UploadRefused
+
+log = logging.getLogger(__name__)
+
+
+def request_language(request: gr.Request | None) -> str:
+    """The language for text built at run time, from the browser's Accept-Language header."""
+    headers = getattr(request, "headers", None) or {}
+    return language(headers.get("accept-language"))
+
+
+def user_error(exc: BaseException, lang: str) -> gr.Error:
+    """A gr.Error whose message says what happened and what to do (the server stays up)."""
+    if isinstance(exc, gr.Error):
+        return exc
+    if isinstance(exc, UploadRefused):  # one message for every path the server did not hand out
+        return gr.Error(f"{say('err_image', lang)} {say('err_not_uploaded', lang)}", print_exception=False)
+    if isinstance(exc, Cancelled):
+        return gr.Error(say("err_stopped", lang), print_exception=False)
+    if isinstance(exc, params.ParameterError) and str(exc).startswith("No ImageNet class"):
+        return gr.Error(say("err_target", lang, text=str(exc).split("'")[1] if "'" in str(exc) else ""),
+                        print_exception=False)
+    for kind, key in (
+        (ImageError, "err_image"),
+        (WeightsUnavailableError, "err_weights"),
+        (ResourceExhaustedError, "err_memory"),
+        ((ValueError, TypeError, DemoError), "err_value"),
+    ):
+        if isinstance(exc, kind):
+            return gr.Error(f"{say(key, lang)} {exc}", print_exception=False)
+    log.exception("unexpected failure in a request", exc_info=exc)
+    return gr.Error(say("err_unexpected", lang, kind=type(exc).__name__), print_exception=False)
+
+
+def photo_path(image: Any) -> str:
+    """The upload's path as the photo input handed it over, or the refusal it carries."""
+    if isinstance(image, UploadRefused):
+        raise image
+    if isinstance(image, ImageError):  # a pasted picture that could not be read
+        raise image
+    if not isinstance(image, str) or not image:
+        raise UploadRefused("no path")
+    return image
