@@ -26,7 +26,6 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -45,9 +44,9 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import torch  # noqa: E402
 from gradio_client import Client, handle_file  # noqa: E402
-
-from loadtest import free_port  # noqa: E402
+from loadtest import start_app  # noqa: E402
 from raw_api import RawClient  # noqa: E402
+
 from resnet_demo import explain, load_model  # noqa: E402
 from resnet_demo.service import AppConfig, Service  # noqa: E402
 from resnet_demo.ui.handlers import Handlers  # noqa: E402
@@ -118,22 +117,6 @@ def over_http(url: str, depth: int, photo: Path, repeats: int, warmup: int) -> d
             "browser p95": percentile(times["browser p50"], 0.95)}
 
 
-def start_server(depths: list[int], device: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    cmd = [sys.executable, str(ROOT / "app.py"), "--weights", "random", "--port", str(port), "--device", device,
-           "--preload", ",".join(map(str, depths))]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    for _ in range(480):
-        try:
-            Client(url, verbose=False)
-            return proc, url
-        except Exception:  # noqa: BLE001 - not up yet
-            time.sleep(0.5)
-    proc.kill()
-    raise RuntimeError("the app did not start within 4 minutes")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--depths", type=int, nargs="+", default=[18, 50, 152])
@@ -152,7 +135,7 @@ def main() -> None:
             for name, photo in photos.items():
                 rows.append({"depth": depth, "photo": name, "bytes": photo.stat().st_size,
                              **in_process(depth, photo, device, args.repeats, args.warmup, Path(tmp) / "out")})
-        proc, url = start_server(args.depths, device)
+        proc, url = start_app("--device", device, "--preload", ",".join(map(str, args.depths)))
         try:
             for row in rows:
                 row.update(over_http(url, row["depth"], photos[row["photo"]], args.repeats, args.warmup))

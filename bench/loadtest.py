@@ -31,6 +31,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -62,23 +63,24 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(concurrency: int) -> tuple[subprocess.Popen, str]:
+def start_app(*flags: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+    """`python app.py --weights random --port P *flags` in a new process, once it answers; (process, URL).
+
+    Shared by the benchmarks: the caller terminates the process.
+    """
     port = free_port()
-    cmd = [sys.executable, str(ROOT / "app.py"), "--weights", "random", "--port", str(port),
-           "--preload", "18,34,50", "--queue-size", "200"]
-    if concurrency:
-        cmd += ["--concurrency", str(concurrency)]
+    cmd = [sys.executable, str(ROOT / "app.py"), "--weights", "random", "--port", str(port), *flags]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"})
+                            env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", **(env or {})})
     url = f"http://127.0.0.1:{port}/"
-    for _ in range(240):
+    for _ in range(480):
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
+            with urllib.request.urlopen(url + "config", timeout=2):
                 return proc, url
         except OSError:
             time.sleep(0.5)
     proc.kill()
-    raise RuntimeError("the app did not start within 2 minutes")
+    raise RuntimeError("the app did not start within 4 minutes")
 
 
 def answer(client: Client, photo: Path, depth: int, method: str, stage: str):
@@ -119,7 +121,8 @@ def main() -> None:
     proc = None
     url = args.url
     if url is None:
-        proc, url = start_server(args.concurrency)
+        proc, url = start_app("--preload", "18,34,50", "--queue-size", "200",
+                              *(["--concurrency", str(args.concurrency)] if args.concurrency else []))
     try:
         with tempfile.TemporaryDirectory() as tmp:
             photos = make_photos(Path(tmp))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -21,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from loadtest import free_port  # noqa: E402
+from loadtest import start_app  # noqa: E402
 from raw_api import RawClient  # noqa: E402
 
 
@@ -29,18 +28,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--depth", type=int, default=50)
     args = parser.parse_args()
-    port = free_port()
-    server = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--weights", "random", "--port", str(port),
-                               "--preload", str(args.depth)], cwd=ROOT, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    server, url = start_app("--preload", str(args.depth))
     try:
-        url = f"http://127.0.0.1:{port}/"
-        for _ in range(480):
-            try:
-                client = RawClient(url)
-                break
-            except Exception:  # noqa: BLE001 - not up yet
-                time.sleep(0.5)
+        client = RawClient(url)
         photo = client.file(client.upload("cat.jpg", (ROOT / "assets" / "cat.jpg").read_bytes()))
 
         def gradcam() -> float:

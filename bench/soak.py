@@ -28,8 +28,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import torch  # noqa: E402
 from gradio_client import Client, handle_file  # noqa: E402
-
 from loadtest import MIX, free_port, make_photos  # noqa: E402
+
 from resnet_demo import zoo  # noqa: E402
 from resnet_demo.service import AppConfig, Service  # noqa: E402
 from resnet_demo.ui import build_app  # noqa: E402

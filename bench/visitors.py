@@ -14,8 +14,6 @@ output files) — everything a crowd of visitors costs the server until Gradio's
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from loadtest import free_port  # noqa: E402
+from loadtest import start_app  # noqa: E402
 from raw_api import RawClient  # noqa: E402
 
 
@@ -59,19 +57,9 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as cache:
-        port = free_port()
-        env = {**os.environ, "GRADIO_TEMP_DIR": cache, "GRADIO_ANALYTICS_ENABLED": "False"}
-        server = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--weights", "random", "--port", str(port),
-                                   "--preload", str(args.depth)], cwd=ROOT, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server, url = start_app("--preload", str(args.depth), env={"GRADIO_TEMP_DIR": cache})
         try:
-            url = f"http://127.0.0.1:{port}/"
-            for _ in range(480):
-                try:
-                    client = RawClient(url)
-                    break
-                except Exception:  # noqa: BLE001 - not up yet
-                    time.sleep(0.5)
+            client = RawClient(url)
             process = psutil.Process(server.pid)
             with Image.open(ROOT / "assets" / "coffee.jpg") as source:  # with sensor-like noise, as a phone's
                 smooth = np.asarray(source.convert("RGB").resize((4000, 3000), Image.BICUBIC), dtype=np.float32)
