@@ -10,6 +10,7 @@ from the same data by `render.render_panels`. Pure numpy and PIL.
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,20 +18,43 @@ from PIL import Image
 
 from .cams import top_channels
 from .explanation import DISPLAY_SIZE, Explanation
+from .fanout import fan_out
 
 GRID_CHANNELS = 16
 """Channels per stage a feature grid shows (the strongest by mean activation)."""
 
 
-def crop_photo(photo: Image.Image, box: tuple[float, float, float, float], max_side: int) -> Image.Image:
-    """The photo's region inside `box`, downscaled only if its longer side exceeds `max_side`."""
+def crop_photo(photo: Image.Image, box: tuple[float, float, float, float], max_side: int,
+               *, pool: Executor | None = None) -> Image.Image:
+    """The photo's region inside `box`, downscaled only if its longer side exceeds `max_side`.
+
+    With `pool`, a downscale is done in two bands of rows at once (a phone photo's 1024-pixel
+    crop: ~20 ms -> ~12 ms here); each band samples the same source pixels as one resize would,
+    so the two ways differ by float rounding (at most one level, in a few pixels).
+    """
     left, top, right, bottom = (int(round(v)) for v in box)
     width, height = right - left, bottom - top
     scale = max_side / max(width, height)
     if scale >= 1.0:
         return photo.crop((left, top, right, bottom))
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return photo.resize(size, Image.BILINEAR, box=(left, top, right, bottom))  # no copy of the region first
+    if pool is None or size[1] < 2 * BAND_MIN_ROWS:
+        return photo.resize(size, Image.BILINEAR, box=(left, top, right, bottom))  # no copy of the region first
+    middle, step = size[1] // 2, height / size[1]  # output rows and source rows per output row
+
+    def band(first: int, last: int) -> Image.Image:
+        return photo.resize((size[0], last - first), Image.BILINEAR, box=(left, top + first * step, right,
+                                                                          top + last * step))
+
+    bands = fan_out({"top": lambda: band(0, middle), "bottom": lambda: band(middle, size[1])}, pool)
+    out = Image.new(photo.mode, size)
+    out.paste(bands["top"], (0, 0))
+    out.paste(bands["bottom"], (0, middle))
+    return out
+
+
+BAND_MIN_ROWS = 128
+"""Below this many output rows per band, splitting a resize costs more than it saves."""
 
 
 @dataclass(frozen=True)
@@ -60,9 +84,12 @@ class Display:
         return self.crop.width * self.crop.height * 3 + sum(a.nbytes for a in arrays)
 
     @classmethod
-    def of(cls, r: Explanation, *, display_size: int = DISPLAY_SIZE, channels: int = GRID_CHANNELS) -> Display:
-        """The display of `r`: its photo's crop at most `display_size` pixels a side, the shown channels."""
-        region = crop_photo(r.photo, r.crop_box, display_size)
+    def of(cls, r: Explanation, *, display_size: int = DISPLAY_SIZE, channels: int = GRID_CHANNELS,
+           pool: Executor | None = None) -> Display:
+        """The display of `r`: its photo's crop at most `display_size` pixels a side, the shown channels.
+
+        `pool`: threads that may share the crop's downscale (see `crop_photo`)."""
+        region = crop_photo(r.photo, r.crop_box, display_size, pool=pool)
         stages = {}
         for name, activation in r.stages.items():
             chosen = top_channels(activation, channels)

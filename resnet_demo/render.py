@@ -16,6 +16,7 @@ All functions are pure: arrays and PIL images in, a new RGB PIL image out.
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -27,6 +28,7 @@ from PIL import Image, ImageDraw, ImageFont
 from .capture import CAM_STAGES
 from .display import Display, StageChannels
 from .explanation import BlockMaps
+from .fanout import fan_out
 
 CAM_COLORMAP = "jet"  # the convention of CAM papers, and readable on a projector
 FEATURE_COLORMAP = "viridis"
@@ -44,10 +46,14 @@ def colormap_lut(name: str) -> np.ndarray:
     return (cmap(np.linspace(0.0, 1.0, 256))[:, :3] * 255).round().astype(np.uint8)
 
 
+def colormap_index(values: np.ndarray) -> np.ndarray:
+    """Values in [0, 1] (NaN as 0) as uint8 rows of a 256-colour lookup table, same shape."""
+    return np.clip(np.nan_to_num(values) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
 def colorize(values: np.ndarray, cmap: str) -> np.ndarray:
     """Map values in [0, 1] (any shape, e.g. (H, W) or (N, H, W)) to uint8 RGB colours, shape (..., 3)."""
-    index = np.clip(np.nan_to_num(values) * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    return colormap_lut(cmap)[index]
+    return colormap_lut(cmap)[colormap_index(values)]
 
 
 @cache
@@ -66,10 +72,14 @@ def blend(base: Image.Image, cam: np.ndarray, *, alpha: float, cmap: str = CAM_C
     """`cam` (any size, values in [0, 1]) coloured and laid over `base` with opacity `alpha`."""
     if not 0.0 <= alpha <= 1.0:
         raise ValueError(f"alpha (overlay opacity) must be between 0 and 1; got {alpha}")
-    # Coloured at the CAM's own size, then resized as RGB: half the time of resizing the values to a
-    # 1024-pixel overlay first; the CAM is smooth, so the two differ by at most 3 levels of 255.
-    heat = Image.fromarray(colorize(cam, cmap)).resize(base.size, Image.BILINEAR)
-    return Image.blend(base.convert("RGB"), heat, alpha)  # (1 - alpha) * base + alpha * heat, in C
+    # The CAM as 8-bit colormap indices, enlarged in one channel, then coloured by a palette lookup:
+    # a third of the work of enlarging an RGB heat map (5.7 -> 3.3 ms for a 1024-pixel overlay here),
+    # and each pixel gets the colour of its interpolated value.
+    index = Image.fromarray(colormap_index(cam), "L")
+    heat = index.resize(base.size, Image.BILINEAR) if index.size != base.size else index
+    heat = Image.frombuffer("P", heat.size, heat.tobytes(), "raw", "P", 0, 1)
+    heat.putpalette(colormap_lut(cmap).tobytes())
+    return Image.blend(base.convert("RGB"), heat.convert("RGB"), alpha)  # (1 - alpha) * base + alpha * heat, in C
 
 
 def render_overlay(crop: Image.Image, cam: np.ndarray | None, *, alpha: float = 0.5,
@@ -102,7 +112,7 @@ def render_cam_strip(
 ) -> Image.Image:
     """One overlay per stage, layer1 → layer4, each captioned with its map's resolution."""
     stages = CAM_STAGES
-    base = crop.resize((cell, cell), Image.BILINEAR)
+    base = crop.resize((cell, cell), Image.BILINEAR, reducing_gap=2.0)  # a box reduce first: 2× faster
     pad, caption_h = 8, 26
     strip = Image.new("RGB", (len(stages) * (cell + pad) + pad, cell + caption_h + pad), BACKGROUND)
     draw = ImageDraw.Draw(strip)
@@ -233,12 +243,16 @@ class Panels:
 
 
 def render_panels(d: Display, *, alpha: float = 0.5, cmap: str = CAM_COLORMAP,
-                  block_maps: BlockMaps | None = None) -> Panels:
-    """Every panel of one explanation, from its display (bench/bench_request.py times this)."""
+                  block_maps: BlockMaps | None = None, pool: Executor | None = None) -> Panels:
+    """Every panel of one explanation, from its display (bench/bench_request.py times this).
+
+    With `pool`, the panels are drawn at once (the same pixels: ~30 ms -> ~15 ms on two cores).
+    """
     shapes = {name: s.shape for name, s in d.stages.items()}
-    return Panels(
-        overlay=render_overlay(d.crop, d.cam, alpha=alpha, cmap=cmap),
-        cam_strip=render_cam_strip(d.crop, d.cams_by_stage, shapes, alpha=alpha, cmap=cmap),
-        features={name: render_feature_grid(s, stage=name) for name, s in d.stages.items()},
-        block=render_block_maps(block_maps) if block_maps is not None else None,
-    )
+    jobs = {
+        "overlay": lambda: render_overlay(d.crop, d.cam, alpha=alpha, cmap=cmap),
+        "cam_strip": lambda: render_cam_strip(d.crop, d.cams_by_stage, shapes, alpha=alpha, cmap=cmap),
+        "features": lambda: {name: render_feature_grid(s, stage=name) for name, s in d.stages.items()},
+        "block": lambda: render_block_maps(block_maps) if block_maps is not None else None,
+    }
+    return Panels(**fan_out(jobs, pool))

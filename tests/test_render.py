@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from resnet_demo import explain, render
 from resnet_demo.cams import top_channels
@@ -50,6 +52,23 @@ def test_the_display_caps_very_large_photos_and_keeps_only_shown_channels(result
     assert d.nbytes == kept
     full = sum(a.nbytes for a in result.stages.values()) + result.photo.width * result.photo.height * 3
     assert d.nbytes < full / 4  # for a 451×300 photo; a phone photo's full result is far larger
+
+
+def test_drawing_with_a_pool_gives_the_same_pictures(result, display):
+    with ThreadPoolExecutor(3) as pool:
+        together = render.render_panels(display, alpha=0.4, block_maps=result.block_maps, pool=pool)
+        # a phone-sized photo: its 1024-pixel crop is downscaled in two bands of rows at once
+        rng = np.random.default_rng(1)
+        phone = Image.fromarray(rng.integers(0, 256, (1512, 2016, 3), dtype=np.uint8)).filter(ImageFilter.BLUR)
+        box = (274.0, 26.1, 1735.5, 1485.9)
+        banded, whole = crop_photo(phone, box, 1024, pool=pool), crop_photo(phone, box, 1024)
+    alone = render.render_panels(display, alpha=0.4, block_maps=result.block_maps)
+    for a, b in [(together.overlay, alone.overlay), (together.cam_strip, alone.cam_strip), (together.block, alone.block),
+                 *((together.features[k], alone.features[k]) for k in alone.features)]:
+        assert np.array_equal(np.asarray(a), np.asarray(b))
+    assert banded.size == whole.size == (1024, 1023)
+    diff = np.abs(np.asarray(banded, np.int16) - np.asarray(whole, np.int16))
+    assert diff.max() <= 1 and diff.mean() < 0.01  # float rounding at most, in a few pixels
 
 
 def test_top_channels_are_the_largest_means():

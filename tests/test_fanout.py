@@ -1,0 +1,31 @@
+"""fanout.fan_out: every job runs once, results keep the given order, errors reach the caller."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from resnet_demo.fanout import fan_out
+
+
+def test_results_in_order_with_and_without_a_pool():
+    jobs = {name: (lambda n=name: (n, threading.current_thread().name)) for name in "abcd"}
+    alone = fan_out(jobs)
+    assert list(alone) == list("abcd") and all(v[1] == threading.current_thread().name for v in alone.values())
+    with ThreadPoolExecutor(2, thread_name_prefix="pool") as pool:
+        together = fan_out(jobs, pool)
+    assert list(together) == list("abcd") and [v[0] for v in together.values()] == list("abcd")
+    assert together["a"][1] == threading.current_thread().name  # the first job runs in the caller
+    assert all(together[k][1].startswith("pool") for k in "bcd")
+
+
+def test_an_error_in_any_job_reaches_the_caller():
+    def boom():
+        raise RuntimeError("drawing failed")
+
+    with ThreadPoolExecutor(2) as pool:
+        for jobs in ({"a": boom, "b": lambda: 1}, {"a": lambda: 1, "b": boom}):
+            with pytest.raises(RuntimeError, match="drawing failed"):
+                fan_out(jobs, pool)
