@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,28 +70,46 @@ class RawClient:
                                   headers={"content-type": "application/json"})
         return response, session
 
-    def call(self, event: str | int, data: list[Any], *, event_data: Any = None, timeout: float = 180.0) -> Answer:
-        """Queue one call and wait for its final answer."""
-        response, session = self.join(event, data, event_data=event_data)
+    def call(self, event: str | int, data: list[Any], *, event_data: Any = None, session: str | None = None,
+             timeout: float = 180.0) -> Answer:
+        """Queue one call and wait for its final answer (in a new session unless `session` is given)."""
+        response, session = self.join(event, data, event_data=event_data, session=session)
         if response.status_code != 200:
             return Answer(ok=False, error=response.text, status=response.status_code)
         event_id = response.json()["event_id"]
         messages = []
+        for message in self._messages(session, timeout):
+            if message.get("event_id") not in (None, event_id):
+                continue
+            messages.append(message)
+            if message.get("msg") == "process_completed":
+                return self._final(message, messages)
+        return Answer(ok=False, error="stream closed without an answer", messages=messages)
+
+    def answers(self, session: str, event_ids: list[str], *, timeout: float = 180.0) -> dict[str, Answer]:
+        """The final answers of several calls queued in one session, by event id (one event stream)."""
+        done: dict[str, Answer] = {}
+        for message in self._messages(session, timeout):
+            if message.get("msg") == "process_completed" and message.get("event_id") in event_ids:
+                done[message["event_id"]] = self._final(message, [message])
+                if len(done) == len(event_ids):
+                    break
+        return done
+
+    def _messages(self, session: str, timeout: float) -> Iterator[dict]:
+        """The session's event stream, message by message."""
         with self.http.stream("GET", f"{self.url}/gradio_api/queue/data", params={"session_hash": session},
                               timeout=timeout) as stream:
             for line in stream.iter_lines():
-                if not line.startswith("data:"):
-                    continue
-                message = json.loads(line[5:])
-                if message.get("event_id") not in (None, event_id):
-                    continue
-                messages.append(message)
-                if message.get("msg") == "process_completed":
-                    output = message.get("output") or {}
-                    if message.get("success"):
-                        return Answer(ok=True, data=output.get("data"), messages=messages)
-                    return Answer(ok=False, error=output.get("error") or "", messages=messages)
-        return Answer(ok=False, error="stream closed without an answer", messages=messages)
+                if line.startswith("data:"):
+                    yield json.loads(line[5:])
+
+    @staticmethod
+    def _final(message: dict, messages: list[dict]) -> Answer:
+        output = message.get("output") or {}
+        if message.get("success"):
+            return Answer(ok=True, data=output.get("data"), messages=messages)
+        return Answer(ok=False, error=output.get("error") or "", messages=messages)
 
     def close(self) -> None:
         self.http.close()

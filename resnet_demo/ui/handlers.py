@@ -31,14 +31,17 @@ from ..service import EXAMPLE_PHOTOS, Service
 from ..zoo import DEPTHS
 from . import params
 from .follow_ups import FollowUpEvents
-from .messages import photo_path, request_language, user_error
+from .in_flight import InFlight
+from .messages import photo_path, request_language, session_of, user_error
 from .outbox import Outbox
 from .shown import DisplayStore, Shown
 from .slow_lane import ScoreCamEvents
 from .strings import say
 
 log = logging.getLogger(__name__)
-ENCODERS = ThreadPoolExecutor(3, thread_name_prefix="encode")
+# Threads that draw and encode a request's pictures while the engine is idle (PIL and numpy work
+# outside the GIL): the crop, the panels and the seven encodings each take about half as long.
+PICTURES = ThreadPoolExecutor(3, thread_name_prefix="pictures")
 timing_log = logging.getLogger("resnet_demo.timing")  # one line per request at DEBUG (app.py --log-level debug)
 
 STAGE_TABS = STAGES  # one feature-map tab per stage
@@ -91,6 +94,7 @@ class Handlers(ScoreCamEvents, FollowUpEvents):
         self.labels = service.labels()
         self.outbox = outbox if isinstance(outbox, Outbox) else Outbox(outbox)
         self.store = store if store is not None else DisplayStore()
+        self.in_flight = InFlight()  # a page's duplicate /explain calls share one computation
         self.on_timings: Callable[[dict[str, float]], None] | None = None  # bench/bench_request.py listens here
 
     def _options(self, depth: Any, method: Any, stage: Any, target_class: Any, top_k: Any, all_stages: Any) -> dict:
@@ -146,15 +150,8 @@ class Handlers(ScoreCamEvents, FollowUpEvents):
             photo = photo_path(image)
             options = self._options(depth, method, stage, target_class, top_k, all_stages)
             alpha = params.number("opacity", opacity, 0.0, 1.0)
-            phases = Phases()
-            result = self.service.explain_photo(photo, progress=lambda f, m: progress(f, desc=m), **options)
-            phases.mark("engine")
-            display = self._display(result)
-            panels = render_panels(display, alpha=alpha)
-            phases.mark("render")
-            files = self._write(self.outbox.folder(), panels, result, phases)
-            shown = self._keep(photo, options, display, (files["overlay.jpg"], files["result.json"]))
-            self._report(phases)
+            key = (session, photo, repr(sorted(options.items())), alpha) if (session := session_of(request)) else None
+            result, files, shown = self.in_flight.run(key, lambda: self._compute(photo, options, alpha, progress))
         except Exception as exc:
             raise user_error(exc, lang) from exc
         slow = METHODS[options["method"]].runs_model
@@ -178,12 +175,26 @@ class Handlers(ScoreCamEvents, FollowUpEvents):
             gr.update(value=note, visible=slow),  # and its progress, under the overlay
         )
 
+    def _compute(self, photo: str, options: dict, alpha: float,
+                 progress: gr.Progress) -> tuple[Explanation, dict[str, str], Shown]:
+        """Run the engine, draw and write every panel, remember the display: the work of one /explain."""
+        phases = Phases()
+        result = self.service.explain_photo(photo, progress=lambda f, m: progress(f, desc=m), **options)
+        phases.mark("engine")
+        display = self._display(result)
+        panels = render_panels(display, alpha=alpha, pool=PICTURES)
+        phases.mark("render")
+        files = self._write(self.outbox.folder(), panels, result, phases)
+        shown = self._keep(photo, options, display, (files["overlay.jpg"], files["result.json"]))
+        self._report(phases)
+        return result, files, shown
+
     def _empty(self, lang: str) -> tuple:
         return (None, None, None, *[None] * len(STAGE_TABS), say("status_idle", lang), self.banner(lang), None, "",
                 None, gr.skip(), gr.update(visible=False), gr.update(value="", visible=False))
 
     def _display(self, result: Explanation) -> Display:
-        return Display.of(result, display_size=self.service.config.display_size)
+        return Display.of(result, display_size=self.service.config.display_size, pool=PICTURES)
 
     def _keep(self, photo: str, options: dict, display: Display, files: tuple[str, ...]) -> Shown:
         """Remember a result's display for redraws; the session keeps the returned pointer."""
@@ -194,8 +205,7 @@ class Handlers(ScoreCamEvents, FollowUpEvents):
     def _write(self, folder: Path, panels, result: Explanation, phases: Phases) -> dict[str, str]:
         """Encode every panel once (timed as "encode"), then write each file atomically ("write")."""
         pictures = panel_files(panels)
-        # PIL encodes outside the GIL: the seven pictures in parallel take about two thirds of the time
-        encoded = dict(zip(pictures, ENCODERS.map(lambda item: encode_image(item[1][0], "", item[1][1]),
+        encoded = dict(zip(pictures, PICTURES.map(lambda item: encode_image(item[1][0], "", item[1][1]),
                                                   pictures.items())))
         phases.mark("encode")
         written = {name: str(write_atomic(folder / name, data)) for name, data in encoded.items()}

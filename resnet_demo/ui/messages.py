@@ -27,6 +27,12 @@ def request_language(request: gr.Request | None) -> str:
     return language(headers.get("accept-language"))
 
 
+def session_of(request: gr.Request | None) -> str | None:
+    """The browser session a request came from (one per page load), or None outside a server."""
+    session = getattr(request, "session_hash", None) if request is not None else None
+    return session if isinstance(session, str) and session else None
+
+
 def user_error(exc: BaseException, lang: str) -> gr.Error:
     """A gr.Error whose message says what happened and what to do (the server stays up)."""
     if isinstance(exc, gr.Error):
