@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
-from helpers import serve
+from helpers import serve, serve_app
 from resnet_demo.service import AppConfig
 
 pytestmark = pytest.mark.browser
@@ -75,6 +77,28 @@ def test_upload_predict_switch_depth(browser, app_url, photo_path, shots):
     status.get_by_text("ResNet-18").wait_for(timeout=120_000)
     page.screenshot(path=str(shots / "explain_resnet18.png"), full_page=True)
     page.close()
+
+
+def test_a_photo_uploaded_over_another_is_computed_once(browser, photo_path, tmp_path):
+    """Gradio's image input sends two identical /explain calls when a photo replaces the shown one."""
+    second = tmp_path / "second.jpg"
+    with Image.open(photo_path) as img:
+        img.transpose(Image.FLIP_LEFT_RIGHT).save(second)
+    with serve_app(AppConfig(weights="random", device="cpu", probe_network=False)) as (url, _, service):
+        calls = []
+        explain_photo = service.explain_photo
+        service.explain_photo = lambda path, **kw: calls.append(path) or explain_photo(path, **kw)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="en-US")
+        page.goto(url, wait_until="domcontentloaded")
+        for n, photo in enumerate((photo_path, second), start=1):
+            page.locator("#photo input[type=file]").set_input_files(str(photo))
+            deadline = time.monotonic() + 120
+            while len(calls) < n and time.monotonic() < deadline:
+                page.wait_for_timeout(100)
+            page.wait_for_timeout(3000)  # time for a duplicate call to arrive and run
+            assert len(calls) == n, calls
+        assert calls[1].endswith("second.jpg")
+        page.close()
 
 
 def test_chinese_ui_renders(browser, app_url, shots):
