@@ -182,7 +182,7 @@ def test_shortcut_note_of_every_block(reference, depth):
 
 
 def test_architecture_handler_returns_the_note(tmp_path):
-    _, totals, _ = TeachHandlers(None, outbox=tmp_path).architecture(18)
+    _, totals, _, _ = TeachHandlers(None, outbox=tmp_path).architecture(18)
     assert totals == architecture_note(architecture(18), "en")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import pickle
 import threading
@@ -25,7 +26,7 @@ from resnet_demo.ui.uploads import UploadRefused
 
 LABELS = tuple(f"class{i}" for i in range(1000))
 OUT = {"predictions": 0, "overlay": 1, "strip": 2, "status": 8, "banner": 9, "files": 10, "shapes": 11, "shown": 12,
-       "slow_job": 13, "stop": 14, "score_note": 15}
+       "slow_job": 13, "stop": 14, "score_note": 15, "note": 16}
 
 
 def request(lang: str = "en-US,en;q=0.9"):
@@ -53,7 +54,7 @@ def test_parse_target_accepts_what_people_type():
     assert params.target_class("CLASS7", LABELS) == 7
     with pytest.raises(params.ParameterError, match="No ImageNet class matches 'unicorn'"):
         params.target_class("unicorn", LABELS)
-    assert "没有与" in user_error(params.ParameterError("No ImageNet class matches '1000'."), "zh-CN").message
+    assert "没有与“1000”" in user_error(params.ParameterError("target_class", "class", "1000"), "zh-CN").message
     with pytest.raises(params.ParameterError, match="at most 200 characters"):
         params.target_class("x" * 10_000, LABELS)
 
@@ -83,14 +84,14 @@ def test_opacity_only_redraws_and_rebuilds_when_the_store_dropped_it(handlers, p
     shown = explain(handlers, photo_path)[OUT["shown"]]
     real = handlers.service.explain_photo
     monkeypatch.setattr(handlers.service, "explain_photo", lambda *a, **k: pytest.fail("opacity must not run the model"))
-    faint, _ = handlers.rerender(shown, 0.1)
-    strong, _ = handlers.rerender(shown, 0.9)
+    faint, _, _ = handlers.rerender(shown, 0.1)
+    strong, _, _ = handlers.rerender(shown, 0.9)
     assert not np.array_equal(np.asarray(Image.open(faint)), np.asarray(Image.open(strong)))
     assert handlers.rerender(None, 0.5)[0] is not None  # gr.skip(): nothing shown yet
     handlers.store = DisplayStore(budget_bytes=0)  # the server dropped this visitor's display
     calls = []
     monkeypatch.setattr(handlers.service, "explain_photo", lambda *a, **k: calls.append(1) or real(*a, **k))
-    again, _ = handlers.rerender(shown, 0.9)
+    again, _, _ = handlers.rerender(shown, 0.9)
     assert calls == [1] and np.array_equal(np.asarray(Image.open(again)), np.asarray(Image.open(strong)))
 
 
@@ -163,7 +164,7 @@ def test_bad_uploads_get_a_message_not_a_traceback(handlers, tmp_path, content, 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ({"depth": "abc"}, "depth must be one of 18, 34, 50, 101, 152; got 'abc'"),
+        ({"depth": "abc"}, "depth must be one of 18, 34, 50, 101, 152; it got “abc”."),
         ({"depth": True}, "depth must be one of"),
         ({"method": "smoothgrad"}, "method must be one of gradcam"),
         ({"stage": "layer9"}, "stage must be one of layer1"),
@@ -178,9 +179,10 @@ def test_bad_uploads_get_a_message_not_a_traceback(handlers, tmp_path, content, 
 def test_every_parameter_is_checked_with_a_message_that_names_it(handlers, photo_path, args, message):
     values = {"depth": 18, "method": "gradcam", "stage": "layer4", "target_class": "", "top_k": 5, "opacity": 0.5,
               "all_stages": False, **args}
-    with pytest.raises(gr.Error) as info:
-        handlers.explain(str(photo_path), **values, request=request(), progress=no_progress)
-    assert info.value.message.startswith(EN["err_value"]) and message in info.value.message
+    out = handlers.explain(str(photo_path), **values, request=request(), progress=no_progress)
+    assert all(o == gr.skip() for o in out[:-1])  # the panels keep what they showed
+    note = out[OUT["note"]]
+    assert note["visible"] and note["value"].startswith(EN["err_value"]) and message in html.unescape(note["value"])
 
 
 def test_a_refused_path_gets_one_message_in_the_visitors_language(handlers):
@@ -238,11 +240,11 @@ def test_score_cam_answers_fast_then_fills_in_the_map_in_the_slow_lane(handlers,
     steps = list(handlers.score_cam(str(photo_path), 18, "layer4", "", 5, 0.5, request()))
     progress = [s[1] for s in steps if isinstance(s[1], str) and "channels scored" in s[1]]
     assert progress and "about" in progress[-1] and "s left" in progress[-1]
-    overlay, note, status, files, shown, stop = steps[-1]
+    overlay, note, status, files, shown, stop, _ = steps[-1]
     assert "the 128 strongest channels (of 512) scored in" in note and not stop["visible"]
     assert "ResNet-18" in status
     assert Image.open(overlay).size == (263, 262) and shown.options["method"] == "scorecam"
-    faint, _ = handlers.rerender(shown, 0.2)  # the Score-CAM result is kept for redraws too
+    faint, _, _ = handlers.rerender(shown, 0.2)  # the Score-CAM result is kept for redraws too
     assert Image.open(faint).size == (263, 262)
 
 

@@ -36,7 +36,8 @@ def _spec(plot) -> dict:
 def test_a_run_streams_charts_in_the_visitors_language(lab):
     steps = list(lab.degradation("cpu", request("zh-CN")))
     assert len(steps) == 3  # a point every 4 of 12 iterations
-    error, loss, gradients, status, table = steps[-1]
+    error, loss, gradients, status, table, note = steps[-1]
+    assert not note["visible"]
     spec = _spec(error)
     assert spec["title"].startswith("训练误差") and spec["encoding"]["y"]["title"] == "训练误差"
     series = {row["series"] for row in spec["data"]["values"]}
@@ -50,10 +51,10 @@ def test_a_run_streams_charts_in_the_visitors_language(lab):
 
 
 def test_presets_are_checked(lab):
-    with pytest.raises(gr.Error, match="preset must be one of cpu"):
-        next(lab.degradation("gpu", request()))  # no GPU here: only the CPU preset is offered
-    with pytest.raises(gr.Error, match=EN["err_value"]):
-        next(lab.degradation({"iterations": 10**9}, request()))
+    for preset in ("gpu", {"iterations": 10**9}):  # no GPU here: only the CPU preset is offered
+        *panels, note = list(lab.degradation(preset, request()))[-1]
+        assert all(p == gr.skip() for p in panels)  # the charts keep what they showed
+        assert note["visible"] and note["value"].startswith(EN["err_value"]) and "preset must be one of cpu" in note["value"]
 
 
 def test_closing_the_run_stops_training_and_frees_the_lab(lab, monkeypatch):

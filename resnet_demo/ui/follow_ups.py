@@ -17,6 +17,7 @@ from ..export import save_arrays
 from ..render import channel_at, render_cam_strip, render_channel, render_overlay
 from . import params
 from .messages import request_language, user_error
+from .refusals import refused
 from .shown import Shown
 from .strings import say
 
@@ -38,18 +39,21 @@ class FollowUpEvents:
         return display
 
     def rerender(self, shown: Shown | None, opacity: float, request: gr.Request = None) -> tuple:
-        """Opacity changed: redraw the overlays from the kept display, no model pass."""
+        """Opacity changed: redraw the overlays from the kept display, no model pass (outputs: overlay, strip, note)."""
         if shown is None:
-            return gr.skip(), gr.skip()
+            return gr.skip(), gr.skip(), gr.skip()
         lang = request_language(request)
         try:
             alpha = params.number("opacity", opacity, 0.0, 1.0)
+        except params.ParameterError as exc:  # keep the overlays on screen, say why next to the controls
+            return refused(exc, lang, panels=2)
+        try:
             d = self.display(shown, lang)
             folder = self.outbox.folder()
             shapes = {name: s.shape for name, s in d.stages.items()}
             return (self.outbox.image(render_overlay(d.crop, d.cam, alpha=alpha), "overlay.jpg", folder),
                     self.outbox.image(render_cam_strip(d.crop, d.cams_by_stage, shapes, alpha=alpha), "cam_strip.jpg",
-                                      folder))
+                                      folder), gr.skip())
         except Exception as exc:
             raise user_error(exc, lang) from exc
 

@@ -2,8 +2,10 @@
 
 Each handler checks every parameter (`params`), calls the service (which calls the engine),
 draws the panels from a `Display` (`render`), writes each picture once into a fresh folder
-(`Outbox`) and hands Gradio the paths. Every known failure becomes a `gr.Error` a student can
-read; anything unexpected is logged with its traceback and reported briefly; the server stays up.
+(`Outbox`) and hands Gradio the paths. A refused control leaves the panels as they are and says
+why in a note under the controls (`refusals.py`); a photo that cannot be read, and every other
+known failure, becomes a `gr.Error` a student can read; anything unexpected is logged with its
+traceback and reported briefly; the server stays up.
 
 Score-CAM is split off: the main event answers at once with the predictions and feature maps,
 and the slow lane's event (`slow_lane.py`) fills in the map. Redraws and downloads are in
@@ -34,6 +36,7 @@ from .follow_ups import FollowUpEvents
 from .in_flight import InFlight
 from .messages import photo_path, request_language, session_of, user_error
 from .outbox import Outbox
+from .refusals import note as refusal_note, refused
 from .shown import DisplayStore, Shown
 from .slow_lane import ScoreCamEvents
 from .strings import say
@@ -142,6 +145,8 @@ class Handlers(ScoreCamEvents, FollowUpEvents):
             banner: the "untrained network" warning (empty when the weights are trained)
             files: overlay.jpg and result.json
             shapes: each stage's C×H×W, and how they change from stage to stage
+            score_note: Score-CAM's progress (the map itself comes from /scorecam)
+            note: why a setting was refused (the other outputs are then left as they were), else empty
         """
         lang = request_language(request)
         if image is None or image == "":
@@ -150,6 +155,11 @@ class Handlers(ScoreCamEvents, FollowUpEvents):
             photo = photo_path(image)
             options = self._options(depth, method, stage, target_class, top_k, all_stages)
             alpha = params.number("opacity", opacity, 0.0, 1.0)
+        except params.ParameterError as exc:  # one control refused: keep the result on screen
+            return refused(exc, lang, panels=len(self._empty(lang)) - 1)
+        except Exception as exc:
+            raise user_error(exc, lang) from exc
+        try:
             key = (session, photo, repr(sorted(options.items())), alpha) if (session := session_of(request)) else None
             result, files, shown = self.in_flight.run(key, lambda: self._compute(photo, options, alpha, progress))
         except Exception as exc:
@@ -173,6 +183,7 @@ class Handlers(ScoreCamEvents, FollowUpEvents):
             shown.token if slow else gr.skip(),  # a new value starts the slow lane's event
             gr.update(visible=slow),  # its stop button
             gr.update(value=note, visible=slow),  # and its progress, under the overlay
+            refusal_note(),  # a refusal shown before is over
         )
 
     def _compute(self, photo: str, options: dict, alpha: float,
@@ -191,7 +202,7 @@ class Handlers(ScoreCamEvents, FollowUpEvents):
 
     def _empty(self, lang: str) -> tuple:
         return (None, None, None, *[None] * len(STAGE_TABS), say("status_idle", lang), self.banner(lang), None, "",
-                None, gr.skip(), gr.update(visible=False), gr.update(value="", visible=False))
+                None, gr.skip(), gr.update(visible=False), gr.update(value="", visible=False), refusal_note())
 
     def _display(self, result: Explanation) -> Display:
         return Display.of(result, display_size=self.service.config.display_size, pool=PICTURES)

@@ -26,6 +26,7 @@ from . import (
 from .chart_strings import chart_text
 from .components import Choice
 from .messages import request_language, user_error
+from .refusals import note as refusal_note, note_box, refused
 from .strings import say
 
 KINDS = {"plain": "plain", "resnet": "residual"}
@@ -96,14 +97,19 @@ class LabHandlers:
             gradient_chart: the gradient reaching each block at the latest point (log scale)
             status: iteration, speed, time left and the data set used
             table: the latest training error and loss of each network
+            note: why the preset was refused (the other outputs are then left as they were), else empty
         """
         lang = request_language(request)
         try:
             preset = params.choice("preset", preset, self.presets())
+        except params.ParameterError as exc:  # keep the run on screen, say why under the controls
+            yield refused(exc, lang, panels=5)
+            return
+        try:
             points: list[LabPoint] = []
             for point in self.service.lab(preset):  # closing this generator (stop, or leaving) ends the run
                 points.append(point)
-                yield (*lab_charts(points, lang), self.status(point, lang), lab_table(point, lang))
+                yield (*lab_charts(points, lang), self.status(point, lang), lab_table(point, lang), refusal_note())
         except Exception as exc:
             raise user_error(exc, lang) from exc
 
@@ -124,6 +130,7 @@ def add_lab_tab(t, h: LabHandlers) -> None:
                             label=t("lab_preset"), scale=3)
             train = gr.Button(t("lab_train"), variant="primary", elem_id="lab-train", scale=1)
             stop = gr.Button(t("lab_stop"), variant="stop", elem_id="lab-stop", scale=1)
+        lab_note = note_box("lab-note")
         status = gr.Markdown(elem_id="lab-status")
         error_chart = gr.Plot(label="error", show_label=False, elem_id="lab-error")
         gr.Markdown(t("lab_read"))
@@ -134,6 +141,6 @@ def add_lab_tab(t, h: LabHandlers) -> None:
         gr.Markdown(t("lab_gradients_read"))
         outputs = [error_chart, loss_chart, gradient_chart, status, table]
         tab.select(h.recorded, status, outputs, api_visibility="private")
-        run = train.click(h.degradation, preset, outputs, api_name="degradation", concurrency_limit=1,
+        run = train.click(h.degradation, preset, [*outputs, lab_note], api_name="degradation", concurrency_limit=1,
                           concurrency_id="lab")
         stop.click(None, None, None, cancels=[run], api_visibility="private")

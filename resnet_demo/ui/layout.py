@@ -23,6 +23,7 @@ from .handlers import STAGE_TABS, Handlers, target_choices
 from .lab_tab import LabHandlers, add_lab_tab
 from .limits import RequestLimits
 from .outbox import Outbox
+from .refusals import note_box
 from .strings import TABLES
 from .teach_handlers import TeachHandlers, hook_source
 from .teach_tabs import add_teaching_tabs
@@ -35,6 +36,9 @@ CSS = """
 .untrained-banner p { font-size: 1.1em; color: #7b1d12; }
 #status { font-size: 0.95em; }
 #overlay img { width: 100%; height: 100%; object-fit: contain; }
+/* why a control's value was refused, under the controls (refusals.py) */
+.refusal-note { border-left: 4px solid #d97706; padding-left: 10px; }
+.refusal-note p { color: #92400e; }
 /* browser-drawn charts (teach.charts) take the width of their panel: Vega's width "container" needs one */
 .altair .vega-embed { display: block; width: 100%; }
 """
@@ -75,6 +79,7 @@ def build_app(service: Service, *, concurrency: int = 1) -> tuple[gr.Blocks, dic
                         stage = Choice(list(CAM_STAGES), value="layer4", label=t("stage"), info=t("stage_info"))
                         target = ClassPicker(choices=target_choices(h.labels, t("top1")), value="", label=t("target"),
                                              info=t("target_info"), allow_custom_value=True, filterable=True)
+                        control_note = note_box("explain-note")  # under the class picker: the one control typed into
                         top_k = NumberSlider(1, 10, value=5, step=1, label=t("top_k"))
                         opacity = NumberSlider(0.0, 1.0, value=0.5, step=0.05, label=t("opacity"))
                         all_stages = gr.Checkbox(value=True, label=t("all_stages"))
@@ -114,7 +119,8 @@ def build_app(service: Service, *, concurrency: int = 1) -> tuple[gr.Blocks, dic
             add_teaching_tabs(t, teach, image)
             add_lab_tab(t, LabHandlers(service))
 
-        outputs = [predictions, overlay, strip, *grids, status, banner, files, shapes, state, slow_job, stop, score_note]
+        outputs = [predictions, overlay, strip, *grids, status, banner, files, shapes, state, slow_job, stop, score_note,
+                   control_note]
         gr.on(
             triggers=[image.change, depth.change, method.change, stage.change, target.change, top_k.release,
                       all_stages.change],
@@ -127,10 +133,10 @@ def build_app(service: Service, *, concurrency: int = 1) -> tuple[gr.Blocks, dic
             concurrency_id="model",
         )
         slow = slow_job.change(h.score_cam, [image, depth, stage, target, top_k, opacity],
-                               [overlay, score_note, status, files, state, stop], api_name="scorecam",
+                               [overlay, score_note, status, files, state, stop, control_note], api_name="scorecam",
                                trigger_mode="always_last", concurrency_limit=1, concurrency_id="slow")
         stop.click(h.stopped, None, [stop, score_note], cancels=[slow], api_visibility="private")
-        opacity.release(h.rerender, [state, opacity], [overlay, strip], api_visibility="private",
+        opacity.release(h.rerender, [state, opacity], [overlay, strip, control_note], api_visibility="private",
                         trigger_mode="always_last")
         predictions.select(h.pick_prediction, None, target, api_visibility="private")
         npz.click(h.export_npz, state, files, api_visibility="private", concurrency_id="model")

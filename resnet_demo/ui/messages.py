@@ -3,6 +3,9 @@
 Shared by every handler module: the language comes from the request's Accept-Language header;
 known failures (a bad photo, a bad setting, missing weights, memory, a stopped job) become a
 `gr.Error` in that language; anything else is logged with its traceback and reported briefly.
+Gradio renders a `gr.Error`'s message as HTML: no request value and no exception text enters
+one except through `inert` (a refused setting's value, see `refusals.py`) or `sentence` (an
+engine error written for the user, which may quote a file name).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import gradio as gr
 from ..errors import DemoError, ImageError, ResourceExhaustedError, WeightsUnavailableError
 from ..lanes import Cancelled
 from . import params
+from .inert import sentence
+from .refusals import refusal_message
 from .strings import language, say
 from .uploads import UploadRefused
 
@@ -41,17 +46,19 @@ def user_error(exc: BaseException, lang: str) -> gr.Error:
         return gr.Error(f"{say('err_image', lang)} {say('err_not_uploaded', lang)}", print_exception=False)
     if isinstance(exc, Cancelled):
         return gr.Error(say("err_stopped", lang), print_exception=False)
-    if isinstance(exc, params.ParameterError) and str(exc).startswith("No ImageNet class"):
-        return gr.Error(say("err_target", lang, text=str(exc).split("'")[1] if "'" in str(exc) else ""),
-                        print_exception=False)
+    if isinstance(exc, params.ParameterError):
+        return gr.Error(refusal_message(exc, lang), print_exception=False)
     for kind, key in (
         (ImageError, "err_image"),
         (WeightsUnavailableError, "err_weights"),
         (ResourceExhaustedError, "err_memory"),
-        ((ValueError, TypeError, DemoError), "err_value"),
+        (DemoError, "err_value"),
     ):
-        if isinstance(exc, kind):
-            return gr.Error(f"{say(key, lang)} {exc}", print_exception=False)
+        if isinstance(exc, kind):  # written for the user (errors.DemoError), so its text is shown
+            return gr.Error(f"{say(key, lang)} {sentence(str(exc))}", print_exception=False)
+    if isinstance(exc, (ValueError, TypeError)):  # the engine's own checks: their text quotes values, in English
+        log.warning("refused a request: %s", exc)
+        return gr.Error(say("err_value", lang), print_exception=False)
     log.exception("unexpected failure in a request", exc_info=exc)
     return gr.Error(say("err_unexpected", lang, kind=type(exc).__name__), print_exception=False)
 

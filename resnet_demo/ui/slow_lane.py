@@ -23,6 +23,7 @@ from ..render import render_overlay
 from ..teach.architecture import architecture
 from . import params
 from .messages import photo_path, request_language, user_error
+from .refusals import refused
 from .strings import say
 
 
@@ -53,12 +54,16 @@ class ScoreCamEvents:
             progress: progress while it runs, then what was scored and how long it took
             status: device, weights and per-phase milliseconds
             files: overlay.jpg and result.json
+            note: why a setting was refused (the other outputs are then left as they were)
         """
         lang = request_language(request)
         try:
             photo = photo_path(image)
             options = self._options(depth, "scorecam", stage, target_class, top_k, False)
             alpha = params.number("opacity", opacity, 0.0, 1.0)
+        except params.ParameterError as exc:  # one control refused: keep the result on screen
+            yield refused(exc, lang, panels=6)
+            return
         except Exception as exc:
             raise user_error(exc, lang) from exc
         stop, updates, outcome = threading.Event(), queue.Queue(), {}
@@ -77,18 +82,19 @@ class ScoreCamEvents:
         threading.Thread(target=work, name="score-cam", daemon=True).start()
         try:
             skip = (gr.skip(),) * 3  # status, files and state change only at the end
-            yield gr.skip(), gr.update(value=say("score_queued", lang), visible=True), *skip, gr.update(visible=True)
+            yield (gr.skip(), gr.update(value=say("score_queued", lang), visible=True), *skip, gr.update(visible=True),
+                   gr.skip())
             total = min(self.service.config.score_cam_channels, stage_channels(options["depth"], options["stage"]))
             last_yield = 0.0
             while (item := _next(updates)) is not None:
                 # a yield at least every second lets Gradio stop this generator when the visitor leaves
                 if item == "tick" or time.monotonic() - last_yield < 0.5:
-                    yield gr.skip(), gr.skip(), *skip, gr.skip()
+                    yield gr.skip(), gr.skip(), *skip, gr.skip(), gr.skip()
                     continue
                 last_yield = time.monotonic()
                 eta = (last_yield - started) * (1 - item) / max(item, 1e-6)
                 note = say("score_progress", lang, stage=options["stage"], done=round(item * total), total=total, eta=eta)
-                yield gr.skip(), note, *skip, gr.skip()
+                yield gr.skip(), note, *skip, gr.skip(), gr.skip()
             if "error" in outcome:
                 raise outcome["error"]
             result: Explanation = outcome["result"]
@@ -97,7 +103,7 @@ class ScoreCamEvents:
             shown = self._keep(photo, options, display, (overlay, str(save_json(result, folder / "result.json"))))
             note = say("score_done", lang, stage=options["stage"], n=result.scored_channels,
                        c=result.stages[options["stage"]].shape[0], seconds=time.monotonic() - started)
-            yield overlay, note, self.status(result, lang), list(shown.files), shown, gr.update(visible=False)
+            yield overlay, note, self.status(result, lang), list(shown.files), shown, gr.update(visible=False), gr.skip()
         except Exception as exc:
             raise user_error(exc, lang) from exc
         finally:

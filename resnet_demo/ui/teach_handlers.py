@@ -1,7 +1,9 @@
 """Handlers of the teaching tabs (residual learning, depth comparison, gradient flow, architecture).
 
-Like `handlers.py`: plain data in, pictures and tables out, every failure a readable gr.Error.
-Their parameter names are the API's: /residual, /compare, /gradient_flow, /architecture.
+Like `handlers.py`: plain data in, pictures and tables out; a refused control leaves the tab's
+panels as they are, with a note under its controls saying why (each event's last output); every
+other failure is a readable gr.Error. Their parameter names are the API's: /residual, /compare,
+/gradient_flow, /architecture.
 
 The sentences that depend on the depth or the weights come from `teach_text.py`.
 """
@@ -28,6 +30,7 @@ from . import params
 from .chart_strings import chart_text
 from .messages import photo_path, request_language, user_error
 from .outbox import Outbox
+from .refusals import note, refused
 from .strings import say
 from .teach_text import architecture_note, gradient_note, shortcut_note
 
@@ -65,6 +68,7 @@ class TeachHandlers:
             block_maps: x, F(x) and ReLU(F(x)+x) of the block, as per-pixel magnitudes on one scale
             ratio_chart: ‖F(x)‖/‖x‖ for every block of the network (a Vega-Lite chart)
             summary: the chosen block's norms and ratio, and what its shortcut is
+            note: why a setting was refused (the other outputs are then left as they were), else empty
         """
         lang = request_language(request)
         try:
@@ -78,7 +82,9 @@ class TeachHandlers:
             summary = block_summary(chosen) + "\n\n" + shortcut_note(architecture(r.depth).block(chosen.name), lang)
             return (self.outbox.image(render_block_maps(r.block_maps), "block.png"),
                     ratio_chart(r.blocks, highlight=(stage, index), text=chart_text("ratio", lang, depth=r.depth)),
-                    summary)
+                    summary, note())
+        except params.ParameterError as exc:  # one control refused: keep the tab's result on screen
+            return refused(exc, lang, panels=3)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a message, the server stays up
             raise user_error(exc, lang) from exc
 
@@ -105,6 +111,7 @@ class TeachHandlers:
             table: one row per depth
             cams: each depth's CAM side by side
             timings: the time of each depth's request on this machine (a chart)
+            note: why a setting was refused (the other outputs are then left as they were), else empty
         """
         lang = request_language(request)
         try:
@@ -119,7 +126,9 @@ class TeachHandlers:
             device = results[0].device if results else ""
             return (gr.update(value=comparison_table(results), headers=say("cmp_cols", lang).split("|")),
                     self.outbox.image(render_cam_row(results), "cams.jpg"),
-                    latency_chart(timings, text=chart_text("latency", lang, device=device)))
+                    latency_chart(timings, text=chart_text("latency", lang, device=device)), note())
+        except params.ParameterError as exc:
+            return refused(exc, lang, panels=3)
         except Exception as exc:  # noqa: BLE001
             raise user_error(exc, lang) from exc
 
@@ -134,13 +143,16 @@ class TeachHandlers:
         Returns:
             chart: per-block gradient norms on a log scale (residual solid, plain dashed; a Vega-Lite chart)
             note: how to read it, with the growth factors and ratios read off the plotted curves
+            refusal: why a setting was refused (the other outputs are then left as they were), else empty
         """
         lang = request_language(request)
         try:
             photo, depth = photo_path(image), params.choice("depth", depth, DEPTHS)
             flows = self.service.gradient_flow(photo, depth, progress=lambda f, m: progress(f, desc=m))
             chart = gradient_flow_chart(flows, text=chart_text("gradients", lang, depth=depth))
-            return chart, gradient_note(flows, lang)
+            return chart, gradient_note(flows, lang), note()
+        except params.ParameterError as exc:
+            return refused(exc, lang, panels=2)
         except Exception as exc:  # noqa: BLE001
             raise user_error(exc, lang) from exc
 
@@ -154,12 +166,15 @@ class TeachHandlers:
             totals: total parameters and multiply-adds for one 224×224 image, then per stage its input and
                 output shapes, what it does to them and its shortcuts (measured on the model)
             diagram: BasicBlock vs Bottleneck
+            note: why a setting was refused (the other outputs are then left as they were), else empty
         """
         lang = request_language(request)
         try:
             arch = architecture(params.choice("depth", depth, DEPTHS))
             headers = say("arch_cols", lang).split("|")
             return (gr.update(value=arch.as_table(), headers=headers), architecture_note(arch, lang),
-                    self.outbox.image(render_block_diagram(), "blocks.png"))
+                    self.outbox.image(render_block_diagram(), "blocks.png"), note())
+        except params.ParameterError as exc:
+            return refused(exc, lang, panels=3)
         except Exception as exc:  # noqa: BLE001
             raise user_error(exc, lang) from exc
