@@ -97,12 +97,19 @@ class RawClient:
         return done
 
     def _messages(self, session: str, timeout: float) -> Iterator[dict]:
-        """The session's event stream, message by message."""
+        """The session's event stream, message by message.
+
+        Lines are split at "\n" only, as the event-stream format says: httpx's `iter_lines` also
+        splits at U+0085 and U+2028, which a message may carry inside its JSON text.
+        """
         with self.http.stream("GET", f"{self.url}/gradio_api/queue/data", params={"session_hash": session},
                               timeout=timeout) as stream:
-            for line in stream.iter_lines():
-                if line.startswith("data:"):
-                    yield json.loads(line[5:])
+            pending = ""
+            for chunk in stream.iter_text():
+                *lines, pending = (pending + chunk).split("\n")
+                for line in lines:
+                    if line.startswith("data:"):
+                        yield json.loads(line[5:])
 
     @staticmethod
     def _final(message: dict, messages: list[dict]) -> Answer:
