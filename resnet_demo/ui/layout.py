@@ -37,8 +37,9 @@ CSS = """
 #status { font-size: 0.95em; }
 #overlay img { width: 100%; height: 100%; object-fit: contain; }
 /* why a control's value was refused, under the controls (refusals.py) */
-.refusal-note { border-left: 4px solid #d97706; padding-left: 10px; }
+.block.refusal-note { border-left: 4px solid #d97706; padding-left: 10px; }
 .refusal-note p { color: #92400e; }
+.dark .refusal-note p { color: #fbbf24; }
 /* browser-drawn charts (teach.charts) take the width of their panel: Vega's width "container" needs one */
 .altair .vega-embed { display: block; width: 100%; }
 """
