@@ -9,6 +9,7 @@ come from `architecture`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,10 +96,17 @@ def compare_depths(
     return results
 
 
-def comparison_table(results: list[DepthResult]) -> list[list[object]]:
-    """Rows for a table: depth, top-1, probability, latency, parameters, GMACs."""
+def comparison_table(
+    results: list[DepthResult], *, name: Callable[[int, str], str] | None = None
+) -> list[list[object]]:
+    """Rows for a table: depth, top-1, probability, latency, parameters, GMACs.
+
+    `name(index, label)` words the top-1 class for the reader (the UI passes its page language's
+    names); by default it is torchvision's English label.
+    """
+    name = name or (lambda index, label: label)
     return [
-        [f"ResNet-{r.depth}", f"{r.label} ({r.index})", round(r.prob, 3), round(r.latency_ms, 1),
+        [f"ResNet-{r.depth}", f"{name(r.index, r.label)} ({r.index})", round(r.prob, 3), round(r.latency_ms, 1),
          round(r.params / 1e6, 1), round(r.gmacs, 2)]
         for r in results
     ]

@@ -19,7 +19,8 @@ from ..capture import CAM_STAGES
 from ..service import EXAMPLE_PHOTOS, Service
 from ..zoo import DEPTHS
 from .components import Choice, ClassPicker, Menu, NumberSlider, PhotoInput
-from .handlers import STAGE_TABS, Handlers, target_choices
+from .class_labels import target_choices, with_class_choices
+from .handlers import STAGE_TABS, Handlers
 from .lab_tab import LabHandlers, add_lab_tab
 from .limits import RequestLimits
 from .outbox import Outbox
@@ -48,7 +49,7 @@ THEME = gr.themes.Soft(
 
 def build_app(service: Service, *, concurrency: int = 1) -> tuple[gr.Blocks, dict]:
     """The Gradio Blocks of the whole app and the keyword arguments its `launch()` needs."""
-    i18n = gr.I18n(**TABLES)
+    i18n = gr.I18n(**with_class_choices(TABLES, service.labels()))
     t = i18n  # t("key") marks a label for translation in the browser
 
     with gr.Blocks(title="ResNet Explorer", delete_cache=(1800, 3600)) as demo:
@@ -73,8 +74,9 @@ def build_app(service: Service, *, concurrency: int = 1) -> tuple[gr.Blocks, dic
                         method = Menu([(m.title, name) for name, m in METHODS.items()], value="gradcam",
                                              label=t("method"), info=t("method_info"))
                         stage = Choice(list(CAM_STAGES), value="layer4", label=t("stage"), info=t("stage_info"))
-                        target = ClassPicker(choices=target_choices(h.labels, t("top1")), value="", label=t("target"),
-                                             info=t("target_info"), allow_custom_value=True, filterable=True)
+                        target = ClassPicker(choices=target_choices(h.labels, t("top1"), t), value="",
+                                             label=t("target"), info=t("target_info"), allow_custom_value=True,
+                                             filterable=True, elem_id="target")
                         top_k = NumberSlider(1, 10, value=5, step=1, label=t("top_k"))
                         opacity = NumberSlider(0.0, 1.0, value=0.5, step=0.05, label=t("opacity"))
                         all_stages = gr.Checkbox(value=True, label=t("all_stages"))

@@ -3,7 +3,7 @@
 Static labels go to the browser through Gradio's I18n (the browser's language picks the table;
 Gradio's settings menu can switch it). Text a handler builds at run time (status line, error
 messages) uses `say`, with the language taken from the request's Accept-Language header.
-ImageNet class names stay in English.
+ImageNet class names come from `class_names` (torchvision's English, or our Chinese list).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ EN: dict[str, str] = {
     "stage": "Stage to explain",
     "stage_info": "layer4 is coarse but most about the class; layer1 is sharp but about edges and texture.",
     "target": "Class to explain",
-    "target_info": "Top-1 by default. Search all 1000 ImageNet classes, or click a prediction.",
+    "target_info": "Top-1 by default. Search all 1000 ImageNet classes by index or name, or click a prediction.",
     "top1": "Top-1 prediction",
     "top_k": "Predictions to show",
     "opacity": "Heat-map opacity",
@@ -69,7 +69,7 @@ EN: dict[str, str] = {
     "err_value": "That setting is not valid.",
     "err_unexpected": "Something went wrong on the server ({kind}). Please try again; if it keeps happening, tell your teacher.",
     "err_no_photo": "Please upload a photo first.",
-    "err_target": "No ImageNet class matches {text!r}. Pick one from the list, or give its index (0-999).",
+    "err_target": "No ImageNet class matches {text!r}. Pick one from the list, or give its index (0-999) or its name.",
     "err_not_uploaded": "Only photos uploaded to this page can be used. Please upload the photo again.",
     "err_expired": "The server no longer keeps this result (it keeps the most recent ones). Please run it again.",
     "err_photo_gone": "The photo is no longer on the server (uploads are kept for an hour). Please upload it again.",
@@ -103,7 +103,7 @@ ZH: dict[str, str] = {
     "stage": "要解释的阶段",
     "stage_info": "layer4 分辨率低但最关乎类别；layer1 更清晰，但主要反映边缘和纹理。",
     "target": "要解释的类别",
-    "target_info": "默认为 Top-1。可在全部 1000 个 ImageNet 类别中搜索，或点击一个预测结果。",
+    "target_info": "默认为 Top-1。可按编号、中文名、英文名或拼音搜索全部 1000 个 ImageNet 类别，也可以点击一个预测结果。",
     "top1": "Top-1 预测",
     "top_k": "显示的预测数",
     "opacity": "热力图不透明度",
@@ -138,7 +138,7 @@ ZH: dict[str, str] = {
     "err_value": "该设置无效。",
     "err_unexpected": "服务器出错了（{kind}）。请重试；如果反复出现，请告诉老师。",
     "err_no_photo": "请先上传一张照片。",
-    "err_target": "没有与 {text!r} 匹配的 ImageNet 类别。请从列表中选择，或输入类别编号（0-999）。",
+    "err_target": "没有与 {text!r} 匹配的 ImageNet 类别。请从列表中选择，或输入类别编号（0-999）、中文名、英文名或拼音。",
     "err_not_uploaded": "只能使用上传到本页面的照片。请重新上传这张照片。",
     "err_expired": "服务器已不再保留这个结果（只保留最近的结果）。请重新运行。",
     "err_photo_gone": "服务器上已没有这张照片（上传的文件保留一小时）。请重新上传。",

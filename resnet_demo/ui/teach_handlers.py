@@ -16,6 +16,7 @@ import gradio as gr
 
 from ..cams import METHODS
 from ..capture import CAM_STAGES, Capture
+from ..class_names import display_name
 from ..render import render_block_maps
 from ..service import Service
 from ..teach.architecture import architecture
@@ -117,7 +118,8 @@ class TeachHandlers:
             timings = [{"depth": f"ResNet-{r.depth}", "ms": r.latency_ms, "gmacs": r.gmacs, "params": r.params / 1e6}
                        for r in results]
             device = results[0].device if results else ""
-            return (gr.update(value=comparison_table(results), headers=say("cmp_cols", lang).split("|")),
+            return (gr.update(value=comparison_table(results, name=lambda i, label: display_name(i, label, lang)),
+                              headers=say("cmp_cols", lang).split("|")),
                     self.outbox.image(render_cam_row(results), "cams.jpg"),
                     latency_chart(timings, text=chart_text("latency", lang, device=device)))
         except Exception as exc:  # noqa: BLE001
