@@ -78,5 +78,6 @@ def test_the_recorded_run_is_shown_until_a_run_is_shown(lab):
         pytest.skip("no recorded run shipped")
     error, *_, note, table, gradient_note = lab.recorded(None, request())
     assert "Recorded run" in note and "seed" in note and len(_spec(error)["data"]["values"]) > 20
+    assert gradient_note.startswith("**At iteration 2000:**") and "plain-56: from its last block" in gradient_note
     assert all(isinstance(x, dict) and x.get("__type__") == "update" and len(x) == 1
                for x in lab.recorded("**Training** · iteration 4", request()))  # skipped: a run is on screen

@@ -145,7 +145,7 @@ ZH: dict[str, str] = {
     "err_not_uploaded": "只能使用上传到本页面的照片。请重新上传这张照片。",
     "err_expired": "服务器已不再保留这个结果（只保留最近的结果）。请重新运行。",
     "err_photo_gone": "服务器上已没有这张照片（上传的文件保留一小时）。请重新上传。",
-    "err_stopped": "已在完成前停止。",
+    "err_stopped": "计算未完成就已停止。",
     "score_pending": "**Score-CAM** 等其他结果出来之后再单独排队计算（本服务器同一时间只算一个）："
     "它为 {stage} 中最强的 {n} 个通道（共 {c} 个）打分，每个通道运行一次前向传播。",
     "score_progress": "**Score-CAM**（{stage}）：已为 {total} 个通道中的 {done} 个打分 · 约剩 {eta:.0f} 秒",
