@@ -23,7 +23,9 @@ from .class_labels import target_choices, with_class_choices
 from .handlers import STAGE_TABS, Handlers
 from .lab_tab import LabHandlers, add_lab_tab
 from .limits import RequestLimits
+from .method_notes import method_note_event
 from .outbox import Outbox
+from .reference_tab import add_reference_tab
 from .strings import TABLES
 from .teach_handlers import TeachHandlers, hook_source
 from .teach_tabs import add_teaching_tabs
@@ -73,6 +75,7 @@ def build_app(service: Service, *, concurrency: int = 1) -> tuple[gr.Blocks, dic
                                          elem_id="depth")
                         method = Menu([(m.title, name) for name, m in METHODS.items()], value="gradcam",
                                              label=t("method"), info=t("method_info"))
+                        method_note = gr.Markdown(elem_id="method-note")
                         stage = Choice(list(CAM_STAGES), value="layer4", label=t("stage"), info=t("stage_info"))
                         target = ClassPicker(choices=target_choices(h.labels, t("top1"), t), value="",
                                              label=t("target"), info=t("target_info"), allow_custom_value=True,
@@ -115,6 +118,7 @@ def build_app(service: Service, *, concurrency: int = 1) -> tuple[gr.Blocks, dic
                             npz = gr.Button(t("export_npz"), size="sm")
             add_teaching_tabs(t, teach, image)
             add_lab_tab(t, LabHandlers(service))
+            add_reference_tab(t)
 
         outputs = [predictions, overlay, strip, *grids, status, banner, files, shapes, state, slow_job, stop, score_note]
         gr.on(
@@ -140,6 +144,8 @@ def build_app(service: Service, *, concurrency: int = 1) -> tuple[gr.Blocks, dic
         for name, grid in zip(STAGE_TABS, grids):
             grid.select(h.enlarger(name), state, enlarged, api_visibility="private")
         demo.load(h.banner_on_load, None, banner, api_visibility="private")
+        gr.on([demo.load, method.change, stage.change, depth.change], method_note_event, [method, stage, depth],
+              method_note, api_visibility="private")
 
     launch_options = {
         "i18n": i18n, "css": CSS, "theme": THEME,
