@@ -68,7 +68,8 @@ METHODS: dict[str, CamMethod] = {
         CamMethod("hirescam", "HiResCAM", HiResCAM, True, paper="https://arxiv.org/abs/2011.08891"),
         CamMethod("layercam", "LayerCAM", LayerCAM, True, paper="https://ieeexplore.ieee.org/document/9462463"),
         CamMethod("eigencam", "Eigen-CAM", EigenCAM, False, paper="https://arxiv.org/abs/2008.00299"),
-        CamMethod("eigengradcam", "Eigen-Grad-CAM", EigenGradCAM, True, paper="https://arxiv.org/abs/2008.00299"),
+        CamMethod("eigengradcam", "Eigen-Grad-CAM", EigenGradCAM, True,  # the library's own variant of Eigen-CAM
+                  paper="https://github.com/jacobgil/pytorch-grad-cam"),
         CamMethod("scorecam", "Score-CAM (slow)", ScoreCAM, False, runs_model=True, paper="https://arxiv.org/abs/1910.01279"),
     )
 }

@@ -13,6 +13,7 @@ import traceback
 from collections.abc import Sequence
 
 from .cams import METHODS
+from .class_names import display_name, find_class
 from .capture import CAM_STAGES
 from .errors import DemoError
 from .teach.lab_config import PRESETS
@@ -21,6 +22,8 @@ from .zoo import DEPTHS, LoadedModel, checkpoint_path, fetch_weights, load_model
 
 DOWNLOADS: tuple[str, ...] = ("weights", "cifar10", "all")
 """What `download --what` can fetch."""
+LANGUAGES: tuple[str, ...] = ("en", "zh-CN")
+"""What `explain --lang` can print class names in."""
 
 
 def _block(text: str) -> tuple[str, int]:
@@ -41,12 +44,15 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N | mps")
     ex.add_argument("--method", default="gradcam", choices=list(METHODS))
     ex.add_argument("--stage", default="layer4", choices=CAM_STAGES)
-    ex.add_argument("--target", help="class to explain: an index 0-999 or an exact label (default: top-1)")
+    ex.add_argument("--target", help="class to explain: an index 0-999, or its name in English, Chinese or pinyin "
+                    "(default: top-1)")
     ex.add_argument("--top-k", type=int, default=5)
     ex.add_argument("--all-stages", action="store_true", help="CAM at layer1..layer4 (one longer backward)")
     ex.add_argument("--block", type=_block, help="also save x / F(x) / ReLU(F(x)+x) of one block, e.g. layer3.1")
     ex.add_argument("--alpha", type=float, default=0.5, help="overlay opacity, 0..1")
     ex.add_argument("--out", required=True, help="folder for result.json, arrays.npz and the PNG panels")
+    ex.add_argument("--lang", default="en", choices=LANGUAGES,
+                    help="language of the class names printed (result.json always has both)")
 
     dg = sub.add_parser("degradation", help="train plain and residual CIFAR networks side by side (He et al. Fig. 1)")
     dg.add_argument("--preset", default="cpu", choices=list(PRESETS), help="named settings (teach/lab_config.py)")
@@ -67,10 +73,11 @@ def _target_index(model: LoadedModel, target: str | None) -> int | None:
         return None
     if target.strip().isdigit():
         return int(target)
-    matches = [i for i, label in enumerate(model.categories) if label.lower() == target.strip().lower()]
-    if not matches:
-        raise ValueError(f"--target: no ImageNet class is called {target!r}; give an index 0-999 or an exact label")
-    return matches[0]
+    index = find_class(target, model.categories)
+    if index is None:
+        raise ValueError(f"--target: no ImageNet class is called {target!r}; give an index 0-999 or a class name "
+                         "(English, Chinese or pinyin)")
+    return index
 
 
 def _print_progress(fraction: float, message: str) -> None:
@@ -96,8 +103,9 @@ def _explain(args: argparse.Namespace) -> None:
     if not model.pretrained:
         print("note: random weights - this network is untrained, its predictions mean nothing", file=sys.stderr)
     for p in r.predictions:
-        print(f"{p.prob:7.2%}  {p.index:4d}  {p.label}")
-    print(f"{r.method} at {r.stage} for class {r.target} ({r.target_label}) on {r.device}, {r.timings['total']:.0f} ms")
+        print(f"{p.prob:7.2%}  {p.index:4d}  {display_name(p.index, p.label, args.lang)}")
+    target = display_name(r.target, r.target_label, args.lang)
+    print(f"{r.method} at {r.stage} for class {r.target} ({target}) on {r.device}, {r.timings['total']:.0f} ms")
     print(f"wrote {len(files)} files to {args.out}")
 
 

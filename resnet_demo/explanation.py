@@ -61,7 +61,7 @@ class BlockStat:
 
 @dataclass(frozen=True)
 class BlockMaps:
-    """The three tensors of H(x) = ReLU(F(x) + x) for one block, each (C, H, W) float32."""
+    """The three tensors of one block, x, F(x) and its output ReLU(F(x) + x), each (C, H, W) float32."""
 
     stage: str
     index: int

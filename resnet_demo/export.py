@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from .class_names import chinese_name
 from .display import Display
 from .explanation import Explanation
 from .render import Panels, render_panels
@@ -82,8 +83,18 @@ def save_arrays(r: Explanation, path: Path) -> Path:
     return write_atomic(path, buffer.getvalue())
 
 
+def _both_names(entry: dict) -> dict:
+    """A class entry of the summary with our Chinese name beside torchvision's English `label`
+    (null when the weights' labels are not the ImageNet ones our list was written for)."""
+    return {**entry, "label_zh": chinese_name(entry["index"], entry["label"])}
+
+
 def save_json(r: Explanation, path: Path) -> Path:
-    return write_atomic(path, json.dumps(r.summary(), indent=2, ensure_ascii=False).encode("utf-8"))
+    """`r.summary()` as JSON, every class named in English (`label`) and Chinese (`label_zh`), whoever asked."""
+    summary = r.summary()
+    summary["target"] = _both_names(summary["target"])
+    summary["predictions"] = [_both_names(p) for p in summary["predictions"]]
+    return write_atomic(path, json.dumps(summary, indent=2, ensure_ascii=False).encode("utf-8"))
 
 
 def write_outputs(

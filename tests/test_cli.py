@@ -26,7 +26,8 @@ def test_explain_writes_json_npz_and_panels(tmp_path, photo_path, capsys):
     assert "untrained" in out.err and "wrote" in out.out
     result = json.loads((tmp_path / "result.json").read_text())
     assert result["depth"] == 18 and result["device"] == "cpu" and result["pretrained"] is False
-    assert result["target"] == {"index": 281, "label": "tabby"} and len(result["predictions"]) == 5
+    assert result["target"] == {"index": 281, "label": "tabby", "label_zh": "虎斑猫"}
+    assert len(result["predictions"]) == 5
     assert result["stage_shapes"]["layer1"] == [64, 56, 56] and result["stage_shapes"]["layer4"] == [512, 7, 7]
     assert len(result["blocks"]) == 8 and {"ratio", "f_norm", "identity_norm"} <= set(result["blocks"][0])
     assert len(result["crop_box"]) == 4 and "total" in result["timings_ms"]

@@ -44,7 +44,17 @@ def test_ratio_chart_carries_every_block_and_marks_projections(random_model, pho
     assert sum(row["chosen"] for row in rows) == 1 and spec["title"].startswith("ResNet-50：")
     assert spec["usermeta"]["embedOptions"]["renderer"] == "svg"
     bars = _layers(spec)[0]
-    assert {t["title"] for t in bars["encoding"]["tooltip"]} >= {"‖F(x)‖ / ‖捷径‖", "‖捷径‖"}
+    assert {t["title"] for t in bars["encoding"]["tooltip"]} >= {"‖F(x)‖ / ‖快捷连接‖", "‖快捷连接‖"}
+    # one block numbering on the page: the x axis is labelled with torchvision's names, as the slider counts
+    assert _tick_names(bars["encoding"]["x"]) == [b.name for b in r.blocks]
+
+
+def _tick_names(x: dict) -> list[str]:
+    """The names an x axis shows for ticks 1..N (its labelExpr looks them up in a list)."""
+    expr = x["axis"]["labelExpr"]
+    names, _, rest = expr.partition("][")
+    assert rest == "datum.value - 1]", expr
+    return json.loads(names + "]")
 
 
 def test_gradient_flow_chart_is_log_scaled_dashed_for_plain_and_drops_zeros(random_model, photo):
@@ -56,6 +66,7 @@ def test_gradient_flow_chart_is_log_scaled_dashed_for_plain_and_drops_zeros(rand
     dash = lines["encoding"]["strokeDash"]["scale"]
     assert dict(zip(dash["domain"], dash["range"])) == {text["residual"]: [1, 0], text["plain"]: [6, 4]}
     rows = [row for row in _values(spec) if "norm" in row]
+    assert _tick_names(lines["encoding"]["x"]) == flows["random/residual"].blocks
     assert len(rows) == 2 * 8 and {row["norm"] for row in rows} == {
         v for key in ("random/residual", "random/plain") for v in flows[key].norms}
     zero = dataclasses.replace(flows["random/residual"], norms=[0.0] * 8, loss=0.0)

@@ -147,10 +147,14 @@ def test_architecture_note_states_the_measured_shapes(reference, depth, lang):
     ref = reference(depth)
     note = architecture_note(architecture(depth), lang)
     lines = {line.split("**")[1]: line for line in note.splitlines() if line.startswith("- **")}
-    assert list(lines) == ["stem", *STAGES]
+    assert list(lines) == [say("arch_row_stem", lang), *STAGES]
+    lines["stem"] = lines.pop(say("arch_row_stem", lang))
     for stage, line in lines.items():
         before, after = ref[stage][:2]
         assert f"{_shape(before)} → {_shape(after)}" in line
+    for i, stage in enumerate(STAGES):  # the paper's Table 1 names: layer1 is conv2_x, ..., layer4 conv5_x
+        assert f"conv{i + 2}_x" in lines[stage]
+    assert "conv1" in lines["stem"] and "conv2_x" in lines["stem"]  # the max-pool the paper counts in conv2_x
     layer1 = lines["layer1"]
     if depth in BOTTLENECK_DEPTHS:
         assert say("arch_res_kept", lang) in layer1 and say("arch_ch_mul", lang, factor=4) in layer1
@@ -313,9 +317,11 @@ def test_gradient_note_states_the_plotted_numbers(measured, depth, lang):
     flows, residual, plain = measured(depth)
     note = gradient_note(flows, lang)
     grow, shrink, ratio = residual[0] / residual[-1], plain[-1] / plain[0], residual[0] / plain[0]
-    assert say("grad_residual_line", lang, trend=say("grad_trend_up", lang, factor=format_factor(grow))) in note
+    ends = {"first": flows["random/residual"].blocks[0], "last": flows["random/residual"].blocks[-1]}
+    assert ends["first"] == "layer1.0" and ends["last"] == f"layer4.{len(getattr(_meta_resnet(depth), 'layer4')) - 1}"
+    assert say("grad_residual_line", lang, trend=say("grad_trend_up", lang, factor=format_factor(grow)), **ends) in note
     assert say("grad_plain_line", lang, trend=say("grad_trend_down", lang, factor=format_factor(shrink))) in note
-    assert say("grad_first_less", lang, factor=format_factor(ratio)) in note
+    assert say("grad_first_less", lang, factor=format_factor(ratio), **ends) in note
     assert say("grad_random_why", lang) in note and say("grad_untrained", lang) in note
     assert say("grad_trained_cut", lang) not in note
     # "mostly from the ResNet's growth": only when its growth is over half the gap, in orders of magnitude
@@ -349,9 +355,10 @@ def test_summary_and_note_follow_the_numbers_not_a_script():
     )["random"].residual_saturated  # a zero loss is saturated even when rounding leaves tiny gradients
     for lang in LANGS:
         note = gradient_note(flows, lang)
-        assert say("grad_residual_line", lang, trend=say("grad_trend_down", lang, factor="4.0")) in note
+        ends = {"first": "layer1.0", "last": "layer1.2"}  # the blocks _flow names
+        assert say("grad_residual_line", lang, trend=say("grad_trend_down", lang, factor="4.0"), **ends) in note
         assert say("grad_plain_line", lang, trend=say("grad_trend_flat", lang)) in note
-        assert say("grad_first_same", lang) in note
+        assert say("grad_first_same", lang, **ends) in note
         assert say("grad_trained_cut", lang) in note and say("grad_untrained", lang) not in note
         assert say("grad_saturated", lang, variant=say("grad_with_skips", lang)) in note
         assert say("grad_plain_line", lang, trend=say("grad_trend_up", lang, factor="8.0")) in note

@@ -36,18 +36,19 @@ def _spec(plot) -> dict:
 def test_a_run_streams_charts_in_the_visitors_language(lab):
     steps = list(lab.degradation("cpu", request("zh-CN")))
     assert len(steps) == 3  # a point every 4 of 12 iterations
-    error, loss, gradients, status, table, note = steps[-1]
+    error, loss, gradients, status, table, gradient_note, note = steps[-1]
     assert not note["visible"]
     spec = _spec(error)
     assert spec["title"].startswith("训练误差") and spec["encoding"]["y"]["title"] == "训练误差"
     series = {row["series"] for row in spec["data"]["values"]}
-    assert series == {"plain-8", "plain-14", "ResNet-8", "ResNet-14"}
+    assert series == {"普通网络-8", "普通网络-14", "ResNet-8", "ResNet-14"}
     kinds = {row["series"]: row["kind"] for row in spec["data"]["values"]}
-    assert kinds["plain-14"] == "普通网络（虚线）" and kinds["ResNet-14"] == "残差网络（实线）"
+    assert kinds["普通网络-14"] == "普通网络（虚线）" and kinds["ResNet-14"] == "残差网络（实线）"
     assert max(row["x"] for row in spec["data"]["values"]) == 12
     assert _spec(gradients)["encoding"]["y"]["scale"]["type"] == "log"
     assert status.startswith(f"**{ZH['lab_done']}**") and "12 / 12" in status
-    assert [row[0] for row in table["value"]] == ["plain-8", "plain-14", "ResNet-8", "ResNet-14"]
+    assert [row[0] for row in table["value"]] == ["普通网络-8", "普通网络-14", "ResNet-8", "ResNet-14"]
+    assert gradient_note.startswith("**第 12 次迭代时：**") and "普通网络-14：" in gradient_note
 
 
 def test_presets_are_checked(lab):
@@ -76,7 +77,8 @@ def test_the_recorded_run_is_shown_until_a_run_is_shown(lab):
 
     if not recorded_presets():
         pytest.skip("no recorded run shipped")
-    error, *_, note, table = lab.recorded(None, request())
+    error, *_, note, table, gradient_note = lab.recorded(None, request())
     assert "Recorded run" in note and "seed" in note and len(_spec(error)["data"]["values"]) > 20
+    assert gradient_note.startswith("**At iteration 2000:**") and "plain-56: from its last block" in gradient_note
     assert all(isinstance(x, dict) and x.get("__type__") == "update" and len(x) == 1
                for x in lab.recorded("**Training** · iteration 4", request()))  # skipped: a run is on screen

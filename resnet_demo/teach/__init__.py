@@ -1,6 +1,6 @@
 """Teaching views: each part of the ResNet lesson computed on a real network and the student's photo.
 
-* `residual`: H(x) = F(x) + x, block by block (one block's three maps, ‖F(x)‖ / ‖shortcut‖);
+* `residual`: y = F(x) + x (He et al., CVPR 2016, Eq. 1), block by block (one block's three maps, ‖F(x)‖ / ‖shortcut‖);
 * `compare`: the same photo through several depths;
 * `gradflow`: the loss gradient at every block, with and without skip connections (a frozen
   network; degradation itself is the lab's);

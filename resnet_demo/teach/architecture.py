@@ -9,8 +9,12 @@ on weight values), so it allocates no weights, needs no download and takes well 
 Multiply-adds count what FlopCounterMode counts: every convolution and the final fully connected
 layer (FLOPs / 2, one MAC = one multiply + one add). BatchNorm, ReLU, pooling and the residual
 additions are not counted; they are under 1% of the work. This is the convention of torchvision's
-published `meta["_ops"]` (ResNet-50: 4.089) and of the "FLOPs" in the ResNet paper; the figures
-agree to the last published digit for every depth.
+published `meta["_ops"]` (ResNet-50: 4.089), and the figures agree with those to the last published
+digit for every depth. The ResNet paper's Table 1 counts multiply-adds too (it calls them FLOPs),
+but its figures are not these: torchvision's ResNet-50/101/152 are "ResNet v1.5", whose
+bottleneck blocks put the stride 2 on the 3×3 convolution instead of the first 1×1, so they need
+4.09/7.80/11.51 billion multiply-adds where the paper lists 3.8/7.6/11.3 × 10⁹
+(`PAPER_TABLE1_FLOPS`; tests/test_lesson_facts.py measures both versions).
 """
 
 from __future__ import annotations
@@ -36,6 +40,11 @@ ROW_PARTS: dict[str, tuple[str, ...]] = {
 """Which children of torchvision's ResNet make up each row, in forward order."""
 ROW_OUTPUT: dict[str, str] = {**STAGE_OUTPUT_MODULE, "head": "fc"}
 """The child whose output is each row's output (the stem ends after the max-pool)."""
+PAPER_STAGE: dict[str, str] = {"layer1": "conv2_x", "layer2": "conv3_x", "layer3": "conv4_x", "layer4": "conv5_x"}
+"""torchvision's stages by their names in the ResNet paper's Table 1 (whose conv2_x also holds the max-pool)."""
+PAPER_TABLE1_FLOPS: dict[int, float] = {18: 1.8, 34: 3.6, 50: 3.8, 101: 7.6, 152: 11.3}
+"""The "FLOPs" (× 10⁹, multiply-adds) of He et al., CVPR 2016, Table 1, for a 224×224 image: the paper's
+own models, whose bottleneck blocks stride their first 1×1 convolution (torchvision's stride the 3×3)."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,11 @@ class BlockFacts:
     @property
     def changes_shape(self) -> bool:
         return self.input_shape != self.output_shape
+
+    @property
+    def stride_conv(self) -> int | None:
+        """Which of F(x)'s convolutions (0 = first) has a stride above 1; None when the block keeps its resolution."""
+        return next((i for i, c in enumerate(self.convs) if c.stride > 1), None)
 
     @property
     def width(self) -> int:

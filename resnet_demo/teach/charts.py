@@ -12,6 +12,7 @@ screen readers and by the browser tests that check the language.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -42,6 +43,15 @@ def _text(text: Mapping[str, str], key: str) -> str:
 def _finish(chart: alt.TopLevelMixin, text: Mapping[str, str]) -> alt.TopLevelMixin:
     return chart.properties(title=_text(text, "title"), width="container", height=HEIGHT, usermeta=SVG).configure_axis(
         labelFontSize=12, titleFontSize=13).configure_legend(labelFontSize=12, titleFontSize=12, labelLimit=320)
+
+
+def _name_axis(names: Sequence[str], **options: Any) -> alt.Axis:
+    """An x axis over block numbers 1..N whose tick labels are the blocks' names (layer3.0, ...).
+
+    One numbering on the page: a block is called by torchvision's name, its stage and its index in
+    the stage from 0, on the chart as in the residual tab's slider.
+    """
+    return alt.Axis(labelExpr=f"{json.dumps(list(names))}[datum.value - 1]", labelAngle=-90, labelOverlap=True, **options)
 
 
 def _stage_bands(stages: Sequence[str]) -> alt.Chart:
@@ -75,7 +85,7 @@ def ratio_chart(blocks: Sequence[BlockStat], *, text: Mapping[str, str],
     data = alt.Data(values=rows)
     yes = _text(text, "yes")
     bars = alt.Chart(data).mark_bar().encode(
-        x=alt.X("n:O", title=_text(text, "x"), axis=alt.Axis(labelAngle=0, labelOverlap=True)),
+        x=alt.X("n:O", title=_text(text, "x"), axis=_name_axis([b.name for b in blocks])),
         y=alt.Y("ratio:Q", title=_text(text, "y")),
         color=alt.Color("stage:N", title=_text(text, "stage"),
                         scale=alt.Scale(domain=list(STAGE_COLOURS), range=list(STAGE_COLOURS.values()))),
@@ -115,7 +125,7 @@ def gradient_flow_chart(flows: Mapping[str, GradientFlow], *, text: Mapping[str,
     weights = [w for w in WEIGHTS_COLOURS if any(k.startswith(w) for k in flows)]
     lines = alt.Chart(alt.Data(values=rows)).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
         x=alt.X("n:Q", title=_text(text, "x"), scale=alt.Scale(domain=[0.5, len(first.blocks) + 0.5], nice=False),
-                axis=alt.Axis(tickMinStep=1, format="d")),
+                axis=_name_axis(first.blocks, values=list(range(1, len(first.blocks) + 1)))),
         y=alt.Y("norm:Q", title=_text(text, "y"), scale=alt.Scale(type="log"), axis=alt.Axis(format="~e")),
         color=alt.Color("weights:N", title=_text(text, "weights"),
                         scale=alt.Scale(domain=[_text(text, w) for w in weights],

@@ -1,4 +1,4 @@
-"""The CIFAR-10 networks of He et al. (2015), §4.2: plain and residual, 6n+2 weighted layers.
+"""The CIFAR-10 networks of He et al. (CVPR 2016, arXiv:1512.03385), §4.2: plain and residual, 6n+2 weighted layers.
 
 A 3×3 convolution with 16 channels, then three stages of n blocks at 16, 32 and 64 channels (the
 first block of stages 2 and 3 halves the feature map with stride 2), global average pooling and

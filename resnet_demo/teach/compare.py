@@ -5,10 +5,16 @@ depth (models come from the engine's cache), so each row's latency is one real r
 machine (the hooked forward, the partial backward and the CAM; time spent queued for a model
 shared with other visitors is not counted). Parameters are counted on the model; multiply-adds
 come from `architecture`.
+
+The depths differ in more than depth: torchvision's DEFAULT weights of ResNet-18/34 are
+`IMAGENET1K_V1` and those of ResNet-50/101/152 `IMAGENET1K_V2`, a newer training recipe. Each
+result therefore names its weights and carries their published ImageNet accuracy
+(`weights.meta["_metrics"]`), so the page can say what else changes between two rows.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +27,7 @@ from ..explanation import explain
 from ..images import ImageSource, prepare_image
 from ..lanes import Progress
 from ..render import BACKGROUND, blend, font
+from ..weights import default_weights
 from ..zoo import LoadedModel
 from .architecture import architecture
 
@@ -41,6 +48,8 @@ class DepthResult:
     params: int
     gmacs: float
     pretrained: bool
+    weights: str  # LoadedModel.weights: "ResNet50_Weights.IMAGENET1K_V2", "random" or a file's path
+    accuracy: tuple[float, float] | None  # published ImageNet-1K (acc@1, acc@5) in % of those weights; None if unknown
     cam: np.ndarray  # (224, 224) in [0, 1]
     crop_box: tuple[float, float, float, float]
     crop: Image.Image  # the region this depth's model saw, CELL × CELL pixels
@@ -85,6 +94,8 @@ def compare_depths(
                 params=model.num_params,
                 gmacs=architecture(model.depth).gmacs,
                 pretrained=model.pretrained,
+                weights=model.weights,
+                accuracy=published_accuracy(model.depth, model.weights),
                 cam=r.cam,
                 crop_box=r.crop_box,
                 crop=crop_photo(photo, r.crop_box, CELL).resize((CELL, CELL), Image.BILINEAR),
@@ -95,13 +106,40 @@ def compare_depths(
     return results
 
 
-def comparison_table(results: list[DepthResult]) -> list[list[object]]:
-    """Rows for a table: depth, top-1, probability, latency, parameters, GMACs."""
-    return [
-        [f"ResNet-{r.depth}", f"{r.label} ({r.index})", round(r.prob, 3), round(r.latency_ms, 1),
-         round(r.params / 1e6, 1), round(r.gmacs, 2)]
-        for r in results
-    ]
+def published_accuracy(depth: int, weights: str) -> tuple[float, float] | None:
+    """torchvision's published ImageNet-1K (acc@1, acc@5) in % for `weights`, when they are its DEFAULT
+    weights of `depth` (as `LoadedModel.weights` names them); None for random weights or a file."""
+    enum = default_weights(depth)
+    if weights != str(enum):
+        return None
+    metrics = enum.meta["_metrics"]["ImageNet-1K"]
+    return float(metrics["acc@1"]), float(metrics["acc@5"])
+
+
+def weights_label(weights: str) -> str:
+    """The short name of `LoadedModel.weights`: "IMAGENET1K_V2" for torchvision's, the file name for a file."""
+    if weights == "random":
+        return weights
+    if "_Weights." in weights:
+        return weights.rsplit(".", 1)[1]
+    return weights.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def comparison_table(
+    results: list[DepthResult], *, untrained: str = "random", name: Callable[[int, str], str] | None = None
+) -> list[list[object]]:
+    """Rows for a table: depth, weights, top-1, probability, published acc@1 and acc@5, latency, parameters,
+    GMACs. `untrained` names random weights in the page's language; "—" where no accuracy is published.
+    `name(index, label)` words the top-1 class in the page's language (default: torchvision's English label).
+    """
+    name = name or (lambda index, label: label)
+    rows = []
+    for r in results:
+        acc1, acc5 = r.accuracy if r.accuracy else ("—", "—")
+        rows.append([f"ResNet-{r.depth}", untrained if r.weights == "random" else weights_label(r.weights),
+                     f"{name(r.index, r.label)} ({r.index})", round(r.prob, 3), acc1, acc5, round(r.latency_ms, 1),
+                     round(r.params / 1e6, 1), round(r.gmacs, 2)])
+    return rows
 
 
 def render_cam_row(results: list[DepthResult], *, alpha: float = 0.5) -> Image.Image:

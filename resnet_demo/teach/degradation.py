@@ -1,6 +1,6 @@
 """The degradation lab: train plain and residual networks of two depths side by side, live.
 
-He et al. (2015), Fig. 1: on CIFAR-10, with the same data and optimiser, a 56-layer *plain*
+He et al. (CVPR 2016, arXiv:1512.03385), Fig. 1: on CIFAR-10, with the same data and optimiser, a 56-layer *plain*
 network ends with a higher *training* error than a 20-layer one, so the problem is optimisation,
 not overfitting; Fig. 6: with identity shortcuts the 56-layer network is the better one.
 `run_lab` reproduces that experiment at a scale this machine allows: every network

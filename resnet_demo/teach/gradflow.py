@@ -2,11 +2,11 @@
 
 The networks are frozen (nothing is trained here), so this shows how the skips carry the gradient
 in the network as served, not the degradation of deep plain networks itself: that is a training
-phenomenon (He et al., 2016), which the app's Degradation lab shows on networks that learn.
+phenomenon (He et al., CVPR 2016, arXiv:1512.03385), which the app's Degradation lab shows on networks that learn.
 
 For each residual block, the L2 norm of ∂loss/∂(block output), for the ResNet as built
-(H(x) = ReLU(F(x) + x)) and for the same weights with every skip connection removed
-(H(x) = ReLU(F(x)); the downsample shortcuts go too, plain networks have none). The plain
+(each block outputs ReLU(F(x) + x)) and for the same weights with every shortcut removed
+(each block outputs ReLU(F(x)); the projection shortcuts go too, plain networks have none). The plain
 network is a real forward: `forward_blocks` walks stem → blocks → avgpool → fc calling the
 model's own submodules, and with `residual=True` it reproduces `model(x)` exactly.
 

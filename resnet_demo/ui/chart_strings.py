@@ -7,24 +7,25 @@ builders' `text` keys; `{depth}` and the like are filled in at run time.
 
 from __future__ import annotations
 
-_LINES_EN = {"series": "network", "group": "depth", "kind": "shortcuts", "residual": "residual (solid)",
+_LINES_EN = {"series": "network", "group": "depth", "kind": "network type", "residual": "residual (solid)",
              "plain": "plain (dashed)"}
-_LINES_ZH = {"series": "网络", "group": "深度", "kind": "捷径", "residual": "残差网络（实线）", "plain": "普通网络（虚线）"}
+_LINES_ZH = {"series": "网络", "group": "深度", "kind": "网络类型", "residual": "残差网络（实线）", "plain": "普通网络（虚线）"}
 """The legend of the lab's line charts: one colour per depth, solid or dashed by shortcuts."""
 
 CHARTS: dict[str, dict[str, dict[str, str]]] = {
     "en": {
         "ratio": {
             "title": "ResNet-{depth}: ‖F(x)‖ / ‖shortcut‖ in every block, on this photo",
-            "x": "block (1 = nearest the input)", "y": "‖F(x)‖ / ‖shortcut‖", "stage": "stage", "block": "block",
+            "x": "block (torchvision's name, in order from the input)", "y": "‖F(x)‖ / ‖shortcut‖", "stage": "stage", "block": "block",
             "ratio": "‖F(x)‖ / ‖shortcut‖", "f_norm": "‖F(x)‖", "shortcut_norm": "‖shortcut‖",
-            "projection": "1×1 projection shortcut (paler, dashed outline)", "yes": "yes", "no": "no",
+            "projection": "projection shortcut (paler, dashed outline)", "yes": "yes", "no": "no",
         },
         "gradients": {
             "title": "ResNet-{depth}: size of the loss gradient at each block's output (log scale)",
-            "x": "block (1 = nearest the input)", "y": "gradient norm (log scale)", "weights": "weights",
+            "x": "block (torchvision's name, in order from the input)", "y": "gradient norm (log scale)",
+            "weights": "weights",
             "variant": "network", "trained": "trained (ImageNet)", "random": "random initialisation",
-            "residual": "with skips: ReLU(F(x) + x)", "plain": "skips removed: ReLU(F(x))", "block": "block",
+            "residual": "with shortcuts: ReLU(F(x) + x)", "plain": "shortcuts removed: ReLU(F(x))", "block": "block",
             "norm": "gradient norm",
         },
         "latency": {
@@ -39,21 +40,21 @@ CHARTS: dict[str, dict[str, dict[str, str]]] = {
         },
         "lab_gradients": {
             "title": "Gradient reaching each block at iteration {iteration} (log scale)",
-            "x": "block (1 = nearest the input)", "y": "gradient norm", **_LINES_EN,
+            "x": "block (numbered from 1 at the input)", "y": "gradient norm", **_LINES_EN,
         },
     },
     "zh-CN": {
         "ratio": {
-            "title": "ResNet-{depth}：在这张照片上，每个块的 ‖F(x)‖ / ‖捷径‖",
-            "x": "块（1 = 最靠近输入）", "y": "‖F(x)‖ / ‖捷径‖", "stage": "阶段", "block": "块",
-            "ratio": "‖F(x)‖ / ‖捷径‖", "f_norm": "‖F(x)‖", "shortcut_norm": "‖捷径‖",
-            "projection": "1×1 投影捷径（颜色较浅、虚线边框）", "yes": "是", "no": "否",
+            "title": "ResNet-{depth}：在这张照片上，每个块的 ‖F(x)‖ / ‖快捷连接‖",
+            "x": "块（名字同 torchvision，按从输入到输出的顺序）", "y": "‖F(x)‖ / ‖快捷连接‖", "stage": "阶段",
+            "block": "块", "ratio": "‖F(x)‖ / ‖快捷连接‖", "f_norm": "‖F(x)‖", "shortcut_norm": "‖快捷连接‖",
+            "projection": "投影快捷连接（颜色较浅、虚线边框）", "yes": "是", "no": "否",
         },
         "gradients": {
             "title": "ResNet-{depth}：损失对每个块输出的梯度大小（对数坐标）",
-            "x": "块（1 = 最靠近输入）", "y": "梯度范数（对数坐标）", "weights": "权重",
+            "x": "块（名字同 torchvision，按从输入到输出的顺序）", "y": "梯度范数（对数坐标）", "weights": "权重",
             "variant": "网络", "trained": "已训练（ImageNet）", "random": "随机初始化",
-            "residual": "有跳跃连接：ReLU(F(x) + x)", "plain": "去掉跳跃连接：ReLU(F(x))", "block": "块",
+            "residual": "有快捷连接：ReLU(F(x) + x)", "plain": "去掉快捷连接：ReLU(F(x))", "block": "块",
             "norm": "梯度范数",
         },
         "latency": {
@@ -68,7 +69,7 @@ CHARTS: dict[str, dict[str, dict[str, str]]] = {
         },
         "lab_gradients": {
             "title": "第 {iteration} 次迭代时到达每个块的梯度（对数坐标）",
-            "x": "块（1 = 最靠近输入）", "y": "梯度范数", **_LINES_ZH,
+            "x": "块（从输入端起编号，第 1 个最靠近输入）", "y": "梯度范数", **_LINES_ZH,
         },
     },
 }

@@ -97,11 +97,12 @@ class ClassPicker(gr.Dropdown):
     """A searchable dropdown of the 1000 ImageNet classes whose API type is a plain string.
 
     As a plain Dropdown its API schema would list all 1000 choices; the handler already accepts
-    "", an index, "index · label" or a label, so the API documents it as text.
+    "", an index, "index · label" or a name (English, Chinese or pinyin), so the API documents it as text.
     """
 
     is_template = True  # rendered by the frontend's `dropdown` component
     preprocess = _as_sent  # any text: `params.target_class` reads it
 
     def api_info(self) -> dict:
-        return {"type": "string", "description": '"" for the top-1 class, an index 0-999, or an ImageNet label'}
+        return {"type": "string", "description": '"" for the top-1 class, an index 0-999, or a class name '
+                '(English, Chinese or pinyin)'}

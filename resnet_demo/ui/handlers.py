@@ -24,6 +24,7 @@ from typing import Any
 import gradio as gr
 
 from ..cams import METHODS
+from ..class_names import display_name
 from ..capture import CAM_STAGES, STAGES
 from ..display import Display
 from ..explanation import Explanation
@@ -84,11 +85,6 @@ def stage_shapes(shapes: dict[str, tuple[int, int, int]]) -> str:
     return "".join(parts)
 
 
-def target_choices(labels: tuple[str, ...], top1: object) -> list[tuple[object, str]]:
-    """The class picker's choices: `top1` (a translated label) first, then "index · label" for all 1000."""
-    return [(top1, "")] + [(f"{i} · {label}", str(i)) for i, label in enumerate(labels)]
-
-
 class Handlers(ScoreCamEvents, FollowUpEvents):
     """Event handlers bound to one Service; their parameter names are the API's parameter names."""
 
@@ -132,12 +128,12 @@ class Handlers(ScoreCamEvents, FollowUpEvents):
             depth: 18, 34, 50, 101 or 152
             method: gradcam, gradcam++, xgradcam, hirescam, layercam, eigencam, eigengradcam or scorecam (slow: its map comes from /scorecam)
             stage: the stage whose CAM is drawn as the overlay: layer1, layer2, layer3 or layer4
-            target_class: the class to explain: "" for the top-1 prediction, an index 0-999, or an ImageNet label
+            target_class: the class: "" for the top-1 prediction, an index 0-999, or a name (English, Chinese, pinyin)
             top_k: how many predictions to return (1-10)
             opacity: heat-map opacity in the overlay, 0-1
             all_stages: also compute the CAM at every stage (the strip)
         Returns:
-            predictions: top-k labels ("label (index)") with probabilities
+            predictions: top-k labels ("label (index)", the label in the page's language) with probabilities
             overlay: the CAM over the centre crop of the photo that the model saw (JPEG, at most 1024 px)
             cam_strip: the CAM at layer1..layer4
             features_stem, features_layer1..features_layer4: each stage's strongest channels
@@ -171,7 +167,7 @@ class Handlers(ScoreCamEvents, FollowUpEvents):
             note = say("score_pending", lang, n=min(self.service.config.score_cam_channels, c), stage=options["stage"],
                        c=c)
         return (
-            {prediction_key(p.label, p.index): p.prob for p in result.predictions},
+            {prediction_key(display_name(p.index, p.label, lang), p.index): p.prob for p in result.predictions},
             files["overlay.jpg"],
             files["cam_strip.jpg"],
             *(files[f"features_{s}.jpg"] for s in STAGE_TABS),
@@ -272,6 +268,5 @@ __all__ = [
     "Handlers",
     "photo_path",
     "request_language",
-    "target_choices",
     "user_error",
 ]

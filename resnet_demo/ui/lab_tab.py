@@ -25,6 +25,7 @@ from . import (
 )
 from .chart_strings import chart_text
 from .components import Choice
+from .lab_text import gradient_note, network_name
 from .messages import request_language, user_error
 from .refusals import note as refusal_note, note_box, refused
 from .strings import say
@@ -35,7 +36,7 @@ KINDS = {"plain": "plain", "resnet": "residual"}
 
 def _row(name: str, x: float, y: float, lang: str) -> dict:
     variant, _, depth = name.partition("-")
-    return {"x": x, "y": y, "series": name.replace("resnet", "ResNet"), "kind": KINDS[variant],
+    return {"x": x, "y": y, "series": network_name(name, lang), "kind": KINDS[variant],
             "group": say("lab_depth", lang, depth=depth)}
 
 
@@ -59,7 +60,7 @@ def lab_charts(points: Sequence[LabPoint], lang: str) -> tuple:
 
 def lab_table(point: LabPoint, lang: str) -> dict:
     """The latest numbers of every network, exactly (the charts round them)."""
-    rows = [[name.replace("resnet", "ResNet"), round(100 * point.errors[name], 2), round(point.losses[name], 4)]
+    rows = [[network_name(name, lang), round(100 * point.errors[name], 2), round(point.losses[name], 4)]
             for name in point.errors]
     return gr.update(value=rows, headers=say("lab_cols", lang).split("|"))
 
@@ -79,12 +80,13 @@ class LabHandlers:
         lang = request_language(request)
         presets = recorded_presets()
         if shown or not presets:
-            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         run = load_recorded("gpu" if self.service.on_gpu and "gpu" in presets else presets[0])
         note = say("lab_recorded", lang, machine=run.machine, device=run.device, date=run.date[:10],
                    minutes=run.duration_s / 60, iterations=run.points[-1].iteration, data=say(
                        f"lab_data_{run.points[-1].dataset}", lang), seed=run.config.seed, preset=run.preset)
-        return (*lab_charts(run.points, lang), note, lab_table(run.points[-1], lang))
+        return (*lab_charts(run.points, lang), note, lab_table(run.points[-1], lang),
+                gradient_note(run.points[-1], lang))
 
     def degradation(self, preset: str = "cpu", request: gr.Request = None) -> Iterator[tuple]:
         """
@@ -97,19 +99,21 @@ class LabHandlers:
             gradient_chart: the gradient reaching each block at the latest point (log scale)
             status: iteration, speed, time left and the data set used
             table: the latest training error and loss of each network
+            gradient_note: what the gradient chart shows, read off its curves
             note: why the preset was refused (the other outputs are then left as they were), else empty
         """
         lang = request_language(request)
         try:
             preset = params.choice("preset", preset, self.presets())
         except params.ParameterError as exc:  # keep the run on screen, say why under the controls
-            yield refused(exc, lang, panels=5)
+            yield refused(exc, lang, panels=6)  # three charts, status, table, gradient note
             return
         try:
             points: list[LabPoint] = []
             for point in self.service.lab(preset):  # closing this generator (stop, or leaving) ends the run
                 points.append(point)
-                yield (*lab_charts(points, lang), self.status(point, lang), lab_table(point, lang), refusal_note())
+                yield (*lab_charts(points, lang), self.status(point, lang), lab_table(point, lang),
+                       gradient_note(point, lang), refusal_note())
         except Exception as exc:
             raise user_error(exc, lang) from exc
 
@@ -125,6 +129,9 @@ def add_lab_tab(t, h: LabHandlers) -> None:
     """The lab's tab, inside the enclosing gr.Tabs."""
     with gr.Tab(t("tab_lab"), id="lab") as tab:
         gr.Markdown(t("lab_intro"))
+        gr.Markdown(t("lab_expect"))
+        with gr.Accordion(t("lab_setup_label"), open=True):
+            gr.Markdown(t("lab_setup_table"), elem_id="lab-setup")
         with gr.Row():
             preset = Choice([(t(f"lab_preset_{p}"), p) for p in h.presets()], value=h.presets()[0],
                             label=t("lab_preset"), scale=3)
@@ -139,7 +146,8 @@ def add_lab_tab(t, h: LabHandlers) -> None:
             gradient_chart = gr.Plot(label="gradients", show_label=False, elem_id="lab-gradients")
         table = gr.Dataframe(interactive=False, elem_id="lab-table")
         gr.Markdown(t("lab_gradients_read"))
-        outputs = [error_chart, loss_chart, gradient_chart, status, table]
+        grad_note = gr.Markdown(elem_id="lab-gradient-note")
+        outputs = [error_chart, loss_chart, gradient_chart, status, table, grad_note]
         tab.select(h.recorded, status, outputs, api_visibility="private")
         run = train.click(h.degradation, preset, [*outputs, lab_note], api_name="degradation", concurrency_limit=1,
                           concurrency_id="lab")

@@ -19,10 +19,13 @@ from ..capture import CAM_STAGES
 from ..service import EXAMPLE_PHOTOS, Service
 from ..zoo import DEPTHS
 from .components import Choice, ClassPicker, Menu, NumberSlider, PhotoInput
-from .handlers import STAGE_TABS, Handlers, target_choices
+from .class_labels import target_choices, with_class_choices
+from .handlers import STAGE_TABS, Handlers
 from .lab_tab import LabHandlers, add_lab_tab
 from .limits import RequestLimits
+from .method_notes import method_note_event
 from .outbox import Outbox
+from .reference_tab import add_reference_tab
 from .refusals import note_box
 from .strings import TABLES
 from .teach_handlers import TeachHandlers, hook_source
@@ -53,7 +56,7 @@ THEME = gr.themes.Soft(
 
 def build_app(service: Service, *, concurrency: int = 1) -> tuple[gr.Blocks, dict]:
     """The Gradio Blocks of the whole app and the keyword arguments its `launch()` needs."""
-    i18n = gr.I18n(**TABLES)
+    i18n = gr.I18n(**with_class_choices(TABLES, service.labels()))
     t = i18n  # t("key") marks a label for translation in the browser
 
     with gr.Blocks(title="ResNet Explorer", delete_cache=(1800, 3600)) as demo:
@@ -77,9 +80,11 @@ def build_app(service: Service, *, concurrency: int = 1) -> tuple[gr.Blocks, dic
                                          elem_id="depth")
                         method = Menu([(m.title, name) for name, m in METHODS.items()], value="gradcam",
                                              label=t("method"), info=t("method_info"))
+                        method_note = gr.Markdown(elem_id="method-note")
                         stage = Choice(list(CAM_STAGES), value="layer4", label=t("stage"), info=t("stage_info"))
-                        target = ClassPicker(choices=target_choices(h.labels, t("top1")), value="", label=t("target"),
-                                             info=t("target_info"), allow_custom_value=True, filterable=True)
+                        target = ClassPicker(choices=target_choices(h.labels, t("top1"), t), value="",
+                                             label=t("target"), info=t("target_info"), allow_custom_value=True,
+                                             filterable=True, elem_id="target")
                         control_note = note_box("explain-note")  # under the class picker: the one control typed into
                         top_k = NumberSlider(1, 10, value=5, step=1, label=t("top_k"))
                         opacity = NumberSlider(0.0, 1.0, value=0.5, step=0.05, label=t("opacity"))
@@ -119,9 +124,10 @@ def build_app(service: Service, *, concurrency: int = 1) -> tuple[gr.Blocks, dic
                             npz = gr.Button(t("export_npz"), size="sm")
             add_teaching_tabs(t, teach, image)
             add_lab_tab(t, LabHandlers(service))
+            add_reference_tab(t)
 
-        outputs = [predictions, overlay, strip, *grids, status, banner, files, shapes, state, slow_job, stop, score_note,
-                   control_note]
+        outputs = [predictions, overlay, strip, *grids, status, banner, files, shapes, state, slow_job, stop,
+                   score_note, control_note]
         gr.on(
             triggers=[image.change, depth.change, method.change, stage.change, target.change, top_k.release,
                       all_stages.change],
@@ -145,6 +151,8 @@ def build_app(service: Service, *, concurrency: int = 1) -> tuple[gr.Blocks, dic
         for name, grid in zip(STAGE_TABS, grids):
             grid.select(h.enlarger(name), state, enlarged, api_visibility="private")
         demo.load(h.banner_on_load, None, banner, api_visibility="private")
+        gr.on([demo.load, method.change, stage.change, depth.change], method_note_event, [method, stage, depth],
+              method_note, api_visibility="private")
 
     launch_options = {
         "i18n": i18n, "css": CSS, "theme": THEME,

@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from ..class_names import find_class
 from ..errors import DemoError
 
 MAX_TEXT = 200
@@ -122,7 +123,8 @@ def choices(name: str, values: Any, allowed: Sequence[Any]) -> list[Any]:
 
 
 def target_class(value: Any, labels: Sequence[str]) -> int | None:
-    """None for the top-1 class, else the index named by `value`: "281", "281 · tabby", "tabby (281)", "tabby".
+    """None for the top-1 class, else the index named by `value`: "281", "281 · tabby", "tabby (281)",
+    "tabby", "虎斑猫", "hubanmao" or "hǔ bān māo" (see `class_names.find_class`).
 
     Raises `ParameterError` (rule "class", its value the text as typed, stripped).
     """
@@ -132,8 +134,7 @@ def target_class(value: Any, labels: Sequence[str]) -> int | None:
     match = re.fullmatch(r"(\d{1,4})(\s*[·:].*)?", value) or re.fullmatch(r".*\((\d{1,4})\)", value)
     if match and int(match.group(1)) < len(labels):
         return int(match.group(1))
-    lowered = value.lower()
-    for index, label in enumerate(labels):
-        if label.lower() == lowered:
-            return index
+    index = find_class(value, labels)
+    if index is not None and index < len(labels):
+        return index
     raise ParameterError("target_class", "class", value)

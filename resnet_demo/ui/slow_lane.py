@@ -46,7 +46,7 @@ class ScoreCamEvents:
             image: the photo
             depth: 18, 34, 50, 101 or 152
             stage: layer1, layer2, layer3 or layer4
-            target_class: "" for the top-1 prediction, an index 0-999, or an ImageNet label
+            target_class: "" for the top-1 prediction, an index 0-999, or a class name (English, Chinese or pinyin)
             top_k: predictions computed alongside (1-10)
             opacity: heat-map opacity, 0-1
         Returns:

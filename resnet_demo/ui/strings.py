@@ -3,7 +3,7 @@
 Static labels go to the browser through Gradio's I18n (the browser's language picks the table;
 Gradio's settings menu can switch it). Text a handler builds at run time (status line, error
 messages) uses `say`, with the language taken from the request's Accept-Language header.
-ImageNet class names stay in English.
+ImageNet class names come from `class_names` (torchvision's English, or our Chinese list).
 """
 
 from __future__ import annotations
@@ -27,9 +27,10 @@ EN: dict[str, str] = {
     "method_info": "Score-CAM runs the network once per channel: slow, so it is computed for the chosen stage "
     "only, for its strongest channels, after the other panels, with progress and a stop button.",
     "stage": "Stage to explain",
-    "stage_info": "layer4 is coarse but most about the class; layer1 is sharp but about edges and texture.",
+    "stage_info": "layer4 is coarse but most about the class; layer1 is sharp but about edges and texture "
+    "(there Grad-CAM is unreliable: try LayerCAM).",
     "target": "Class to explain",
-    "target_info": "Top-1 by default. Search all 1000 ImageNet classes, or click a prediction.",
+    "target_info": "Top-1 by default. Search all 1000 ImageNet classes by index or name, or click a prediction.",
     "top1": "Top-1 prediction",
     "top_k": "Predictions to show",
     "opacity": "Heat-map opacity",
@@ -69,7 +70,7 @@ EN: dict[str, str] = {
     "err_value": "That setting is not valid.",
     "err_unexpected": "Something went wrong on the server ({kind}). Please try again; if it keeps happening, tell your teacher.",
     "err_no_photo": "Please upload a photo first.",
-    "err_target": "No ImageNet class matches “{text}”. Pick one from the list, or give its index (0-999).",
+    "err_target": "No ImageNet class matches “{text}”. Pick one from the list, or give its index (0-999) or its name.",
     "err_not_uploaded": "Only photos uploaded to this page can be used. Please upload the photo again.",
     "err_expired": "The server no longer keeps this result (it keeps the most recent ones). Please run it again.",
     "err_photo_gone": "The photo is no longer on the server (uploads are kept for an hour). Please upload it again.",
@@ -88,8 +89,8 @@ EN: dict[str, str] = {
 
 ZH: dict[str, str] = {
     "title": "ResNet 探索器",
-    "tagline": "选择网络深度，上传一张照片，看看残差网络怎样处理它：它的预测、它关注的区域（Grad-CAM 及其他 CAM 方法）"
-    "以及每个阶段的特征图。其他标签页讲解 ResNet 背后的思想。",
+    "tagline": "选择网络深度，上传一张照片，看看残差网络如何处理它：预测结果、网络关注的区域（Grad-CAM 及其他 CAM 方法）"
+    "以及每个阶段的特征图。其他标签页讲解 ResNet 的基本原理。",
     "tab_explain": "解释一张照片",
     "tab_residual": "残差学习",
     "tab_compare": "比较不同深度",
@@ -99,21 +100,23 @@ ZH: dict[str, str] = {
     "examples": "示例照片（公有领域，见 assets/README.md）",
     "depth": "网络深度",
     "method": "CAM 方法",
-    "method_info": "Score-CAM 对每个通道都要运行一次网络，很慢：因此只计算所选阶段中最强的那些通道，在其他面板之后计算，并显示进度和停止按钮。",
+    "method_info": "Score-CAM 要为每个通道各运行一次网络，速度很慢：所以只对所选阶段中平均激活最强的若干通道计算，"
+    "等其他结果出来之后再算，并显示进度和停止按钮。",
     "stage": "要解释的阶段",
-    "stage_info": "layer4 分辨率低但最关乎类别；layer1 更清晰，但主要反映边缘和纹理。",
+    "stage_info": "layer4 分辨率低，但与类别的关系最密切；layer1 更精细，但主要反映边缘和纹理"
+    "（在这里 Grad-CAM 不可靠，可改用 LayerCAM）。",
     "target": "要解释的类别",
-    "target_info": "默认为 Top-1。可在全部 1000 个 ImageNet 类别中搜索，或点击一个预测结果。",
+    "target_info": "默认为 Top-1。可按编号、中文名、英文名或拼音搜索全部 1000 个 ImageNet 类别，也可以点击一个预测结果。",
     "top1": "Top-1 预测",
     "top_k": "显示的预测数",
     "opacity": "热力图不透明度",
     "all_stages": "在每个阶段计算 CAM（layer1 → layer4）",
     "predictions": "预测结果（点击某一项即可解释该类别）",
-    "overlay": "网络在看哪里：叠加在模型实际看到的中心裁剪区域上的 CAM",
+    "overlay": "网络关注哪里：CAM 热力图，叠加在模型实际看到的中心裁剪区域上",
     "cam_strip": "同一类别在各个阶段的解释",
     "feature_maps": "由前向钩子（forward hook）捕获的特征图",
-    "stage_note": "每个小图是一个通道（角上是通道编号），按各自的数值范围归一化；显示的是平均激活最强的通道。"
-    "形状那一行给出每个阶段的 C×H×W：layer1 保持 stem 输出的分辨率（在 ResNet-50/101/152 中通道数从 64 增加到 256），"
+    "stage_note": "每个小图是一个通道（角上是通道编号），按各自的数值范围缩放；显示的是平均激活最强的那些通道。"
+    "形状一行给出每个阶段的 C×H×W：layer1 保持起始层输出的分辨率（在 ResNet-50/101/152 中通道数从 64 增加到 256），"
     "之后 layer2、layer3、layer4 各自把分辨率减半、通道数加倍。",
     "downloads": "下载（叠加图 JPEG、结果 JSON；原分辨率叠加图和特征图 NPZ 按需生成）",
     "export_npz": "生成特征图文件（NPZ）",
@@ -138,20 +141,20 @@ ZH: dict[str, str] = {
     "err_value": "该设置无效。",
     "err_unexpected": "服务器出错了（{kind}）。请重试；如果反复出现，请告诉老师。",
     "err_no_photo": "请先上传一张照片。",
-    "err_target": "没有与“{text}”匹配的 ImageNet 类别。请从列表中选择，或输入类别编号（0-999）。",
+    "err_target": "没有与“{text}”匹配的 ImageNet 类别。请从列表中选择，或输入类别编号（0-999）、中文名、英文名或拼音。",
     "err_not_uploaded": "只能使用上传到本页面的照片。请重新上传这张照片。",
     "err_expired": "服务器已不再保留这个结果（只保留最近的结果）。请重新运行。",
     "err_photo_gone": "服务器上已没有这张照片（上传的文件保留一小时）。请重新上传。",
-    "err_stopped": "已在完成前停止。",
-    "score_pending": "**Score-CAM** 在其他面板之后、在单独的通道中计算（本服务器同一时间只算一个）："
+    "err_stopped": "计算未完成就已停止。",
+    "score_pending": "**Score-CAM** 等其他结果出来之后再单独排队计算（本服务器同一时间只算一个）："
     "它为 {stage} 中最强的 {n} 个通道（共 {c} 个）打分，每个通道运行一次前向传播。",
     "score_progress": "**Score-CAM**（{stage}）：已为 {total} 个通道中的 {done} 个打分 · 约剩 {eta:.0f} 秒",
     "score_done": "**Score-CAM**（{stage}）：最强的 {n} 个通道（共 {c} 个）已在 {seconds:.1f} 秒内打分完毕。",
-    "score_queued": "**Score-CAM** 正在等待前一个计算完成……",
+    "score_queued": "**Score-CAM** 正在排队，等前一个计算完成……",
     "score_stopped": "**Score-CAM** 已停止。重新选择该方法或阶段即可再次计算。",
     "stop": "停止 Score-CAM",
     "export_full": "原分辨率叠加图（JPEG）",
-    "decoded": "照片 {w}×{h}，按 1/{factor} 比例解码（模型只需要 224 像素）",
+    "decoded": "照片 {w}×{h}，按 1/{factor} 的比例解码（模型只需要 224 像素）",
 }
 
 TABLES: dict[str, dict[str, str]] = {"en": EN, "zh-CN": ZH}

@@ -18,6 +18,7 @@ import gradio as gr
 
 from ..cams import METHODS
 from ..capture import CAM_STAGES, Capture
+from ..class_names import display_name
 from ..render import render_block_maps
 from ..service import Service
 from ..teach.architecture import architecture
@@ -32,7 +33,7 @@ from .messages import photo_path, request_language, user_error
 from .outbox import Outbox
 from .refusals import note, refused
 from .strings import say
-from .teach_text import architecture_note, gradient_note, shortcut_note
+from .teach_text import architecture_note, architecture_table, gradient_note, shortcut_note
 
 
 def hook_source() -> str:
@@ -101,14 +102,15 @@ class TeachHandlers:
         request: gr.Request = None, progress: gr.Progress = gr.Progress(),
     ) -> tuple:
         """
-        The same photo through several depths: top-1, probability, latency, parameters, GMACs and the CAM.
+        The same photo through several depths: weights, top-1, probability, published accuracy, latency,
+        parameters, GMACs and the CAM.
         Parameters:
             image: the photo
             depths: depths to compare, any of 18, 34, 50, 101, 152
             method: the CAM method: any of /explain's except scorecam
             stage: the CAM stage: layer1, layer2, layer3 or layer4
         Returns:
-            table: one row per depth
+            table: one row per depth (its weights and their published ImageNet acc@1/acc@5 included)
             cams: each depth's CAM side by side
             timings: the time of each depth's request on this machine (a chart)
             note: why a setting was refused (the other outputs are then left as they were), else empty
@@ -124,7 +126,9 @@ class TeachHandlers:
             timings = [{"depth": f"ResNet-{r.depth}", "ms": r.latency_ms, "gmacs": r.gmacs, "params": r.params / 1e6}
                        for r in results]
             device = results[0].device if results else ""
-            return (gr.update(value=comparison_table(results), headers=say("cmp_cols", lang).split("|")),
+            table = comparison_table(results, untrained=say("cmp_untrained", lang),
+                                     name=lambda i, label: display_name(i, label, lang))
+            return (gr.update(value=table, headers=say("cmp_cols", lang).split("|")),
                     self.outbox.image(render_cam_row(results), "cams.jpg"),
                     latency_chart(timings, text=chart_text("latency", lang, device=device)), note())
         except params.ParameterError as exc:
@@ -162,7 +166,7 @@ class TeachHandlers:
         Parameters:
             depth: 18, 34, 50, 101 or 152
         Returns:
-            table: one row per part (stem, layer1..layer4, head)
+            table: one row per part (stem, layer1..layer4, head), with its name in the paper (conv1, conv2_x, ...)
             totals: total parameters and multiply-adds for one 224×224 image, then per stage its input and
                 output shapes, what it does to them and its shortcuts (measured on the model)
             diagram: BasicBlock vs Bottleneck
@@ -172,7 +176,7 @@ class TeachHandlers:
         try:
             arch = architecture(params.choice("depth", depth, DEPTHS))
             headers = say("arch_cols", lang).split("|")
-            return (gr.update(value=arch.as_table(), headers=headers), architecture_note(arch, lang),
+            return (gr.update(value=architecture_table(arch, lang), headers=headers), architecture_note(arch, lang),
                     self.outbox.image(render_block_diagram(), "blocks.png"), note())
         except params.ParameterError as exc:
             return refused(exc, lang, panels=3)

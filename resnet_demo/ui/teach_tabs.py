@@ -9,6 +9,7 @@ from ..capture import CAM_STAGES
 from ..zoo import DEPTHS
 from . import teach_strings  # noqa: F401  (registers the strings used below)
 from .components import Choice, Choices, Menu, NumberSlider
+from .method_notes import method_note_event
 from .refusals import note_box
 from .teach_handlers import TeachHandlers
 
@@ -39,7 +40,7 @@ def add_teaching_tabs(t, h: TeachHandlers, image: gr.Image) -> None:
               [maps, chart, summary, res_note], api_name="residual", trigger_mode="always_last",
               concurrency_id="model")
 
-    with gr.Tab(t("tab_compare"), id="compare"):
+    with gr.Tab(t("tab_compare"), id="compare") as compare_tab:
         gr.Markdown(t("cmp_intro"))
         gr.Markdown(t("uses_photo"))
         with gr.Row():
@@ -47,13 +48,16 @@ def add_teaching_tabs(t, h: TeachHandlers, image: gr.Image) -> None:
             method = Menu([(m.title, name) for name, m in METHODS.items() if not m.runs_model],
                           value="gradcam", label=t("method"))
             cmp_stage = Choice(list(CAM_STAGES), value="layer4", label=t("stage"))
-        cmp_note = note_box("compare-note")
+        cmp_refusal = note_box("compare-note")
+        cmp_note = gr.Markdown(elem_id="compare-method-note")
+        gr.on([compare_tab.select, method.change, cmp_stage.change], method_note_event, [method, cmp_stage], cmp_note,
+              api_visibility="private")
         run = gr.Button(t("show"), variant="primary", elem_id="compare-show")
         table = gr.Dataframe(label=t("cmp_table"), interactive=False, wrap=True, elem_id="compare-table")
         gr.Markdown(f"#### {t('cmp_cams')}")
         cams = gr.Image(type="filepath", label="cams", show_label=False, interactive=False)
         timings = gr.Plot(label="timings", show_label=False, elem_id="compare-chart")
-        run.click(h.compare, [image, depths, method, cmp_stage], [table, cams, timings, cmp_note],
+        run.click(h.compare, [image, depths, method, cmp_stage], [table, cams, timings, cmp_refusal],
                   api_name="compare", concurrency_id="model")
 
     with gr.Tab(t("tab_gradients"), id="gradients"):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from ..teach.architecture import Architecture, BlockFacts, StageFacts
+from ..teach.architecture import PAPER_STAGE, PAPER_TABLE1_FLOPS, Architecture, BlockFacts, StageFacts
 from ..teach.gradflow import GradientFlow, summarize_flows
 from .strings import say
 
@@ -75,11 +75,20 @@ def _shortcuts(facts: StageFacts, lang: str) -> str:
     return text
 
 
+def block_type_name(block_type: str, lang: str = "en") -> str:
+    """A block class ("BasicBlock", "Bottleneck", or both joined by ", ") as the page names it."""
+    return say("arch_sep", lang).join(say(f"arch_block_{name.strip()}", lang) for name in block_type.split(","))
+
+
+def _block_types(arch: Architecture, lang: str) -> str:
+    return block_type_name(", ".join(sorted({row.block_type for row in arch.rows if row.block_type})), lang)
+
+
 def _widths(arch: Architecture, lang: str) -> str:
     """Where each block does its 3×3 work: at its full output width, or on a fraction of it."""
     stages = [facts for facts in arch.stages if facts.blocks]
     ratios = {b.output_shape[0] / b.width for facts in stages for b in facts.blocks}
-    block_type = "/".join(sorted({row.block_type for row in arch.rows if row.block_type}))
+    block_type = _block_types(arch, lang)
     if ratios == {1.0}:
         widths = " / ".join(str(facts.blocks[-1].width) for facts in stages)
         return say("arch_width_full", lang, block_type=block_type, widths=widths)
@@ -91,25 +100,55 @@ def _widths(arch: Architecture, lang: str) -> str:
     return ""
 
 
+def paper_version_note(arch: Architecture, lang: str = "en") -> str:
+    """Whether this is the paper's model, read off where its downsampling blocks put their stride 2.
+
+    The paper strides the first convolution of a block that halves the resolution (Table 1);
+    torchvision's Bottleneck strides its 3×3 convolution instead ("v1.5"), which costs more
+    multiply-adds than the paper's Table 1 lists. Empty when no block strides or the paper
+    gives no figure for the depth.
+    """
+    strided = [b for facts in arch.stages for b in facts.blocks if b.stride_conv is not None]
+    if not strided or arch.depth not in PAPER_TABLE1_FLOPS:
+        return ""
+    key = "arch_v1" if all(b.stride_conv == 0 for b in strided) else "arch_v15"
+    return say(key, lang, depth=arch.depth, block_type=_block_types(arch, lang), gmacs=arch.gmacs,
+               paper=PAPER_TABLE1_FLOPS[arch.depth])
+
+
 def architecture_note(arch: Architecture, lang: str = "en") -> str:
-    """Totals, then per stage its shapes, what it does to them and its shortcuts, then the blocks' 3×3 width."""
+    """Totals and the paper's figure; per stage its shapes, what it does to them and its shortcuts; the 3×3 width."""
     rows = {row.stage: row for row in arch.rows}
-    lines = [say("arch_totals", lang, depth=arch.depth, params=arch.total_params / 1e6, gmacs=arch.gmacs,
-                 size=arch.input_size),
-             say("arch_shapes", lang, depth=arch.depth, size=arch.input_size)]
+    head = [say("arch_totals", lang, depth=arch.depth, params=arch.total_params / 1e6, gmacs=arch.gmacs,
+                size=arch.input_size)]
+    if version := paper_version_note(arch, lang):
+        head.append(version)
+    lines = [say("arch_shapes", lang, depth=arch.depth, size=arch.input_size)]
     for facts in arch.stages:
         shapes = {"input": _shape(facts.input_shape), "output": _shape(facts.output_shape)}
         if not facts.blocks:
             lines.append("- " + say("arch_stem", lang, stride=facts.stride, **shapes))
             continue
-        lines.append("- " + say("arch_stage", lang, stage=facts.stage, blocks=len(facts.blocks),
-                                block_type=rows[facts.stage].block_type, change=_change(facts, lang),
-                                shortcuts=_shortcuts(facts, lang), **shapes))
+        lines.append("- " + say("arch_stage", lang, stage=facts.stage, paper=PAPER_STAGE[facts.stage],
+                                blocks=len(facts.blocks), block_type=block_type_name(rows[facts.stage].block_type, lang),
+                                change=_change(facts, lang), shortcuts=_shortcuts(facts, lang), **shapes))
     widths = _widths(arch, lang)
-    return "\n".join(lines[:1] + [""] + lines[1:] + (["", widths] if widths else []))
+    return "\n\n".join(head) + "\n\n" + "\n".join(lines) + (f"\n\n{widths}" if widths else "")
 
 
-def _trend(growth: float, lang: str) -> str:
+def architecture_table(arch: Architecture, lang: str = "en") -> list[list[str]]:
+    """The stage table in the page's language, each row also named as in the paper (conv1, conv2_x, ...)."""
+    paper = {**PAPER_STAGE, "stem": say("arch_paper_stem", lang), "head": say("arch_paper_head", lang)}
+    table = []
+    for stage, block_type, *rest in arch.as_table():
+        name = say(f"arch_row_{stage}", lang) if stage in ("stem", "head") else stage
+        kind = block_type if block_type == "—" else block_type_name(block_type, lang)
+        table.append([name, paper[stage], kind, *rest])
+    return table
+
+
+def trend_phrase(growth: float, lang: str) -> str:
+    """How a curve changes from its last point back to its first, `growth` = first / last, in words."""
     if growth >= FLAT:
         return say("grad_trend_up", lang, factor=format_factor(growth))
     if growth <= 1 / FLAT:
@@ -121,23 +160,25 @@ def gradient_note(flows: dict[str, GradientFlow], lang: str = "en") -> str:
     """How to read the gradient-flow chart, with the numbers read off the very curves it plots."""
     space = _space(lang)
     paragraphs = [say("grad_read", lang)]
+    names = next(iter(flows.values())).blocks if flows else []
+    ends = {"first": names[0], "last": names[-1]} if names else {"first": "", "last": ""}
     for weights, s in summarize_flows(flows).items():
         sentences = [say(f"grad_weights_{weights}", lang)]
         for saturated, key in ((s.residual_saturated, "grad_with_skips"), (s.plain_saturated, "grad_without_skips")):
             if saturated:
                 sentences.append(say("grad_saturated", lang, variant=say(key, lang)))
         if not s.residual_saturated and math.isfinite(s.residual_growth):
-            sentences.append(say("grad_residual_line", lang, trend=_trend(s.residual_growth, lang)))
+            sentences.append(say("grad_residual_line", lang, trend=trend_phrase(s.residual_growth, lang), **ends))
         if not s.plain_saturated and math.isfinite(s.plain_growth):
-            sentences.append(say("grad_plain_line", lang, trend=_trend(s.plain_growth, lang)))
+            sentences.append(say("grad_plain_line", lang, trend=trend_phrase(s.plain_growth, lang)))
         ratio = s.first_block_ratio
         if not (s.residual_saturated or s.plain_saturated) and math.isfinite(ratio):
             if ratio <= 1 / FLAT:
-                sentences.append(say("grad_first_less", lang, factor=format_factor(1 / ratio)))
+                sentences.append(say("grad_first_less", lang, factor=format_factor(1 / ratio), **ends))
             elif ratio >= FLAT:
-                sentences.append(say("grad_first_more", lang, factor=format_factor(ratio)))
+                sentences.append(say("grad_first_more", lang, factor=format_factor(ratio), **ends))
             else:
-                sentences.append(say("grad_first_same", lang))
+                sentences.append(say("grad_first_same", lang, **ends))
         if weights == "random" and not s.residual_saturated and s.residual_growth >= FLAT:  # NaN compares False
             sentences.append(say("grad_random_why", lang))
             # "mostly": the ResNet's own growth is over half the gap at block 1, in orders of magnitude,
