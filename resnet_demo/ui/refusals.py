@@ -41,7 +41,8 @@ def refusal_message(exc: ParameterError, lang: str) -> str:
     if exc.rule == "class":
         return say("err_target", lang, text=inert(exc.value))
     detail = say(f"ref_{exc.rule}", lang, name=exc.name, value=inert(exc.value), **exc.facts)
-    return f"{say('err_value', lang)} {detail}"
+    lead = say("err_value", lang)
+    return f"{lead}{'' if lead.endswith('。') else ' '}{detail}"  # no space after a Chinese full stop
 
 
 def note_box(elem_id: str) -> gr.Markdown:
