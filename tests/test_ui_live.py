@@ -46,8 +46,9 @@ def test_explain_endpoint_is_named_and_documented(client):
 @pytest.mark.parametrize(("depth", "pretrained"), [(18, True), (34, False)])
 def test_two_depths_through_the_client(client, photo_path, depth, pretrained):
     out = client.predict(image=handle_file(str(photo_path)), depth=depth, top_k=3, api_name="/explain")
-    label, overlay, strip, *grids, status, banner, files, shapes, score_note = out
+    label, overlay, strip, *grids, status, banner, files, shapes, score_note, note = out
     assert len(grids) == 5 and score_note["value"] == ""  # the Score-CAM note: hidden for other methods
+    assert not note["visible"]  # nothing refused
     assert len(label["confidences"]) == 3 and label["label"].endswith(")")
     result = json.loads(open(files[1], encoding="utf-8").read())
     left, top, right, bottom = (round(v) for v in result["crop_box"])
