@@ -9,18 +9,22 @@ first time it is needed and kept for next time. So a depth gets as many copies a
 requests for it at once (at most one per worker, plus one while the slow lane holds the original
 for a Score-CAM batch), and a server that never sees two at once never pays for one.
 
-Copies are made on the CPU only: a GPU keeps one model per depth and the lock (its memory is
-scarcer and its callers' threads share it well). Pure threading and `copy`; no UI framework.
+A copy is built from the original's state_dict, not deep-copied, so it never inherits the hooks
+of a request running on the original while it is made. Copies are made on the CPU only: a GPU
+keeps one model per depth and its lock (its memory is scarcer, and one model there is fast
+enough for every caller). No UI framework.
 """
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+import torch
+import torchvision
 
 from .zoo import LoadedModel
 
@@ -29,12 +33,17 @@ _copies_lock = threading.Lock()  # guards `_copies`; never held while a model ru
 
 
 def replicate(model: LoadedModel) -> LoadedModel:
-    """A copy of `model` with its own parameters and its own lock.
+    """A copy of `model` with its own parameters and its own lock, made without waiting for it.
 
-    Copied under `model.lock`, so no Capture's hooks or changed flags are copied with it.
+    Built afresh from its state_dict (parameters and buffers only), never deep-copied: a request
+    may be running on the original with its Capture's hooks attached, and those must not come
+    along. Eval mode and frozen parameters, as every cached model.
     """
-    with model.lock:
-        module = copy.deepcopy(model.module)
+    state = {name: tensor.detach().clone() for name, tensor in model.module.state_dict().items()}
+    with torch.device("meta"):  # no time spent initialising parameters that are overwritten next
+        module = torchvision.models.get_model(f"resnet{model.depth}", weights=None)
+    module.load_state_dict(state, assign=True)
+    module.eval().requires_grad_(False)
     return dataclasses.replace(model, module=module, lock=threading.RLock())
 
 
