@@ -27,7 +27,6 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -47,6 +46,7 @@ from .explanation import DISPLAY_SIZE, Explanation, explain
 from .images import crop_box, prepare_image
 from .lanes import ForegroundGate, Progress, StopCheck
 from .replicas import borrow
+from .workers import Workers
 from .zerogpu import gpu_task
 from .zoo import (
     DEPTHS,
@@ -113,7 +113,7 @@ class Service:
             raise ValueError(f"engine_workers must be 0 (one per core) or more; got {config.engine_workers}")
         self.engine_workers = config.engine_workers or self._threads
         # On a CPU, every request's torch work runs on these few threads (see `on_engine`).
-        self._engine = ThreadPoolExecutor(self.engine_workers, thread_name_prefix=ENGINE_THREAD)
+        self._engine = Workers(self.engine_workers, prefix=ENGINE_THREAD)
         self._file_depth: int | None = None
         self._results: OrderedDict[tuple, Explanation] = OrderedDict()
         self._cache_size = cache_size
@@ -204,12 +204,13 @@ class Service:
         PyTorch's CPU kernels run on an OpenMP team that belongs to the calling thread; every web
         worker thread that calls the model would get a team of its own, and idle teams spin on the
         same cores. So on a CPU the requests' model work is queued to a few long-lived workers
-        (one per core by default), and `_engine_task` sizes each one's team so that together they
-        never ask for more threads than there are cores. A GPU keeps the callers' threads.
+        (one per core by default; a request alone always on the first, see `workers.py`), and
+        `_engine_task` sizes each one's team so that together they never ask for more threads
+        than there are cores. A GPU keeps the callers' threads.
         """
         if self.on_gpu or threading.current_thread().name.startswith(ENGINE_THREAD):
             return fn(*args)
-        return self._engine.submit(self._engine_task, fn, args).result()
+        return self._engine.run(self._engine_task, fn, args)
 
     def _engine_task(self, fn: Callable[..., T], args: tuple) -> T:
         """One request's model work on an engine worker, with all the cores when it is alone.

@@ -104,7 +104,7 @@ def test_engine_workers_share_the_cores_under_load_and_all_go_to_a_request_alone
     cores = torch.get_num_threads()
     threads = lambda: (threading.current_thread().name, torch.get_num_threads())  # noqa: E731
     name, alone = service.on_engine(threads)
-    assert name.startswith("resnet-engine") and alone == cores
+    assert name.startswith("resnet-engine-0") and alone == cores
     with service.gate.foreground(), service.gate.foreground():  # two requests in flight
         assert service.on_engine(threads)[1] == max(1, cores // 2)
     with pytest.raises(ValueError, match="engine_workers"):
