@@ -51,9 +51,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="USER:PASSWORD to require a login")
     parser.add_argument("--concurrency", type=int, default=int(_env("concurrency", 0)),
                         help="requests computed at once (default: 2 on CPU, 4 on a GPU)")
-    parser.add_argument("--engine-workers", type=int, default=int(_env("engine_workers", 0)),
+    parser.add_argument("--engine-workers", type=int, default=int(_env("engine_workers", 1)),
                         help="CPU only: requests whose model work runs at once, each with its own copy of "
-                             "the model when they ask for the same depth (default: one per core)")
+                             "the model when they ask for the same depth; 0: one per core (default: 1)")
     parser.add_argument("--queue-size", type=int, default=int(_env("queue_size", 100)),
                         help="requests waiting at most; more are refused")
     parser.add_argument("--log-level", default=_env("log_level", "info"),
@@ -69,7 +69,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if bad := [d for d in args.preload if d not in DEPTHS]:
         parser.error(f"--preload: {bad} not among {list(DEPTHS)}")
     if args.engine_workers < 0:
-        parser.error(f"--engine-workers takes 0 (one per core) or more; got {args.engine_workers}")
+        parser.error(f"--engine-workers takes 1 or more, or 0 for one per core; got {args.engine_workers}")
     if args.auth and ":" not in args.auth:
         parser.error("--auth takes USER:PASSWORD")
     return args

@@ -79,7 +79,7 @@ class AppConfig:
     probe_network: bool = True  # check once at start whether downloads can work
     score_cam_channels: int = SCORE_CAM_CHANNELS  # Score-CAM's bound: the strongest N channels of the stage
     display_size: int = DISPLAY_SIZE  # photos are decoded just large enough to show their crop at this size
-    engine_workers: int = 0  # CPU: requests whose model work runs at once (0: one per core, as torch counts them)
+    engine_workers: int = 1  # CPU: requests whose model work runs at once (0: one per core, as torch counts them)
 
 
 @dataclass
