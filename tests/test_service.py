@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import threading
 import time
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
@@ -128,3 +129,15 @@ def test_same_depth_requests_at_once_equal_the_same_requests_alone(photo_path, t
         assert [p.index for p in a.predictions] == [p.index for p in b.predictions]
         assert all(abs(x.prob - y.prob) <= 1e-5 for x, y in zip(a.predictions, b.predictions))
         assert all(np.abs(a.cams_by_stage[s] - b.cams_by_stage[s]).max() <= 1e-4 for s in a.cams_by_stage)
+
+
+def test_the_engine_workers_flag_defaults_to_one_and_refuses_negatives(capsys):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from app import parse_args
+
+    assert parse_args([]).engine_workers == 1 and parse_args(["--engine-workers", "0"]).engine_workers == 0
+    with pytest.raises(SystemExit):
+        parse_args(["--engine-workers", "-1"])
+    assert "--engine-workers takes 1 or more" in capsys.readouterr().err
