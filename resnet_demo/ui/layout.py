@@ -22,6 +22,7 @@ from .components import Choice, ClassPicker, Menu, NumberSlider, PhotoInput
 from .class_labels import target_choices, with_class_choices
 from .handlers import STAGE_TABS, Handlers
 from .lab_tab import LabHandlers, add_lab_tab
+from .fair_share import FairShare, FairShareGate
 from .limits import RequestLimits
 from .method_notes import method_note_event
 from .outbox import Outbox
@@ -54,8 +55,11 @@ THEME = gr.themes.Soft(
 )
 
 
-def build_app(service: Service, *, concurrency: int = 1) -> tuple[gr.Blocks, dict]:
-    """The Gradio Blocks of the whole app and the keyword arguments its `launch()` needs."""
+def build_app(service: Service, *, concurrency: int = 1, fair: FairShare | None = None) -> tuple[gr.Blocks, dict]:
+    """The Gradio Blocks of the whole app and the keyword arguments its `launch()` needs.
+
+    `fair`: the per-visitor bounds (`fair_share.py`); None serves without them (app.py always sets them).
+    """
     i18n = gr.I18n(**with_class_choices(TABLES, service.labels()))
     t = i18n  # t("key") marks a label for translation in the browser
 
@@ -161,4 +165,6 @@ def build_app(service: Service, *, concurrency: int = 1) -> tuple[gr.Blocks, dic
         "app_kwargs": {"middleware": [RequestLimits.middleware(
             upload_bytes=(MAX_UPLOAD_MB + 1) * 2**20, roots=[image.GRADIO_CACHE], files=EXAMPLE_PHOTOS)]},
     }
+    if fair is not None:  # inside RequestLimits: the join bodies it reads are already bounded
+        launch_options["app_kwargs"]["middleware"].append(FairShareGate.middleware(blocks=demo, settings=fair))
     return demo, launch_options
