@@ -9,8 +9,8 @@ source addresses (the kernel accepts any of 127/8, so the server sees distinct v
 
 1. without the flooder: 8 normal visitors (127.0.0.10…) each send `--requests` explanations one
    after another (each waits for its answer before sending the next), timed from join to answer;
-2. with it: the same, while one flooder (127.0.0.2) sends `--flood` joins as fast as it can, each
-   in a fresh session (they cost nothing to make) and never reads an answer. `--sustained`: it
+2. with it: the same, while one flooder (127.0.0.2, its own process) sends `--flood` joins as fast
+   as it can, each in a fresh session (they cost nothing to make) and never reads an answer. `--sustained`: it
    keeps sending until the normal visitors are done (at least `--flood` joins).
 
 Prints p50/p95 of the normal visitors' times in both phases and their ratio, how many of their
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import statistics
 import sys
 import tempfile
@@ -28,8 +29,10 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
+import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
@@ -76,8 +79,12 @@ def normal_visitors(url: str, photo: dict, depth: int, visitors: int, requests: 
     return times, refusals
 
 
-def flood(url: str, photo: dict, depth: int, fn_index: int, joins: int, until: threading.Event | None) -> dict[int, int]:
-    """Send joins as fast as one client can, each in a fresh session; counts by HTTP status."""
+def flood(url: str, photo: dict, depth: int, fn_index: int, joins: int, until: Any, result: Any) -> None:
+    """Send joins as fast as one client can, each in a fresh session; counts by HTTP status into `result`.
+
+    Runs in its own process (an attacker's CPU is not the visitors'), until `joins` are sent and,
+    when `until` is given, until it is set.
+    """
     statuses: dict[int, int] = {}
     with httpx.Client(transport=httpx.HTTPTransport(local_address=FLOODER), timeout=30) as http:
         sent = 0
@@ -86,7 +93,7 @@ def flood(url: str, photo: dict, depth: int, fn_index: int, joins: int, until: t
             status = http.post(f"{url}gradio_api/queue/join", json=body).status_code
             statuses[status] = statuses.get(status, 0) + 1
             sent += 1
-    return statuses
+    result.update(statuses)
 
 
 def summary(times: list[float]) -> str:
@@ -115,14 +122,21 @@ def main() -> None:
 
             alone, alone_refused = normal_visitors(url, photo, args.depth, args.visitors, args.requests)
 
-            done = threading.Event()
-            flood_result: dict[int, int] = {}
-            flooder = threading.Thread(target=lambda: flood_result.update(
-                flood(url, photo, args.depth, fn_index, args.flood, done if args.sustained else None)))
+            spawn = multiprocessing.get_context("spawn")
+            manager = spawn.Manager()
+            done, shared = manager.Event(), manager.dict()
+            flooder = spawn.Process(target=flood, args=(url, photo, args.depth, fn_index, args.flood,
+                                                        done if args.sustained else None, shared))
+            server_cpu = sum(psutil.Process(server.pid).cpu_times()[:2])
+            phase_start = time.perf_counter()
             flooder.start()
             flooded, flooded_refused = normal_visitors(url, photo, args.depth, args.visitors, args.requests)
+            phase_s = time.perf_counter() - phase_start
+            server_cpu = sum(psutil.Process(server.pid).cpu_times()[:2]) - server_cpu
             done.set()
             flooder.join()
+            flood_result = dict(shared)
+            manager.shutdown()
             # let the flooder's accepted events drain before the server stops
             while setup.http.get(f"{url}gradio_api/queue/status").json().get("queue_size", 0):
                 time.sleep(0.2)
@@ -139,6 +153,8 @@ def main() -> None:
     print(f"with flooder:    {summary(flooded)}; refused {len(flooded_refused)}")
     print(f"ratio with/without: p50 {ratio_p50:.2f}x, p95 {ratio_p95:.2f}x")
     print(f"flooder joins by HTTP status: {json.dumps(dict(sorted(flood_result.items())))}")
+    print(f"the phase with the flooder: {phase_s:.1f} s, server CPU {server_cpu:.1f} s "
+          f"(on {psutil.cpu_count()} cores, shared with the flooder's and the visitors' clients)")
     for refusal in (alone_refused + flooded_refused)[:5]:
         print("  a normal visitor was refused:", refusal)
 

@@ -10,6 +10,8 @@ visitor is an address (`visitor.py`), never a session hash, which costs nothing 
   is queued and nothing it sent (a pasted picture) is written anywhere.
 * A visitor whose lab run just ended waits `lab_cooldown_s` before starting another: the lab is
   one run per server, and one person must not hold it all lesson long.
+* Within a concurrency group, waiting events are served round-robin across visitors
+  (`fair_order.py`), so a visitor's k queued events do not each go before another's one.
 * With --auth, at most `login_failures` failed logins a minute per visitor (attempts in flight
   count until they succeed), so a script cannot try class passwords as fast as the server answers.
 
@@ -29,6 +31,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from .fair_order import interleave
 from .limits import ASGIApp, Message, Receive, Scope, Send
 from .strings import add_strings, language, say
 from .visitor import TrustedProxies, visitor_of
@@ -123,12 +126,15 @@ class FairShareGate:
 
     # -- joins ---------------------------------------------------------------------------------
 
+    def _visitor_of_event(self, event: Any) -> str:
+        request = getattr(event, "request", None)
+        return visitor_of(request.scope, self.settings.trusted) if request is not None else ""
+
     def in_flight(self, visitor: str) -> dict[str | None, int]:
         """How many of `visitor`'s events the queue holds, in all (key None) and by concurrency group."""
         counts: dict[str | None, int] = {None: 0}
         for event in events_in_flight(self.blocks):
-            request = getattr(event, "request", None)
-            if request is None or visitor_of(request.scope, self.settings.trusted) != visitor:
+            if self._visitor_of_event(event) != visitor:
                 continue
             counts[None] += 1
             group = getattr(event, "concurrency_id", None)
@@ -216,6 +222,8 @@ class FairShareGate:
                 await refuse(send, 429, refusal[0], retry_after=refusal[1])
                 return
             await self.app(scope, replay, tracked)
+        if status == 200 and group is not None:  # round-robin across visitors within the event's group
+            interleave(self.blocks, group, self._visitor_of_event)
         if group == "lab" and status == 200:
             task = asyncio.get_running_loop().create_task(self._stamp_lab_end(visitor))
             self._watchers.add(task)
