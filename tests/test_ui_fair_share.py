@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import gradio as gr
 import httpx
@@ -19,6 +20,7 @@ import pytest
 from helpers import serve_app
 from raw_api import RawClient
 from resnet_demo.service import AppConfig
+from resnet_demo.ui.fair_order import interleave, running_events, waiting_events
 from resnet_demo.ui.fair_share import FairShare, FairShareGate, events_in_flight
 from resnet_demo.ui.strings import EN, ZH
 from resnet_demo.ui.visitor import TrustedProxies
@@ -230,3 +232,33 @@ def test_failed_logins_are_bounded_per_visitor():
         assert zh.json()["detail"].startswith("从你的地址登录失败")
         assert login("127.0.0.14", "secret").status_code == 200  # another visitor is not affected
         assert [login("127.0.0.15", "secret").status_code for _ in range(5)] == [200] * 5  # successes do not count
+
+
+def test_waiting_events_are_served_round_robin_across_visitors(served, gate, photo_path):
+    url, demo, _ = served
+    busy, burst, single = (visitor(url, f"127.0.0.{n}") for n in (16, 17, 18))
+    photo = busy.file(busy.upload("cat.jpg", photo_path.read_bytes()))
+    joins(busy, "explain", [photo] + EXPLAIN_ARGS, 2)  # both workers of the model group held by the gate
+    deadline = time.monotonic() + 10
+    while len(running_events(demo)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    joins(burst, "explain", [photo] + EXPLAIN_ARGS, K)
+    joins(single, "explain", [photo] + EXPLAIN_ARGS, 1)
+    order = [event.request.client.host for event in waiting_events(demo, "model")]
+    # busy has its 2 running, so its third would come last; burst's first goes before single's one,
+    # but its second and third after it
+    assert order == ["127.0.0.17", "127.0.0.18", "127.0.0.17", "127.0.0.17"]
+
+
+def test_interleave_puts_events_in_rounds():
+    def event(who: str, group: str = "model") -> SimpleNamespace:
+        return SimpleNamespace(who=who, concurrency_id=group)
+
+    waiting = [event("a"), event("a"), event("a"), event("b"), event("c"), event("b")]
+    running = [[event("c")], None, [event("a", "slow")]]
+    blocks = SimpleNamespace(_queue=SimpleNamespace(
+        event_queue_per_concurrency_id={"model": SimpleNamespace(queue=waiting)}, active_jobs=running))
+    interleave(blocks, "model", lambda e: e.who)
+    # round 0: a, b (c has one running); round 1: a, c, b; round 2: a
+    assert [e.who for e in waiting] == ["a", "b", "a", "c", "b", "a"]
+    interleave(blocks, "other", lambda e: e.who)  # a group with no queue: nothing to do
