@@ -64,3 +64,22 @@ def test_forwarded_for_keeps_order_across_headers():
 def test_a_bad_trusted_proxy_is_named(bad):
     with pytest.raises(ValueError, match="trusted_proxies"):
         TrustedProxies.parse(f"10.0.0.1,{bad}")
+
+
+def test_app_flags_and_their_environment_variables(monkeypatch):
+    import app
+
+    monkeypatch.delenv("SPACE_ID", raising=False)
+    args = app.parse_args([])
+    assert (args.per_visitor, args.lab_cooldown, args.login_attempts) == (4, 120.0, 10)
+    assert not args.trusted_proxies.any
+    monkeypatch.setenv("RESNET_EXPLORER_PER_VISITOR", "0")
+    monkeypatch.setenv("RESNET_EXPLORER_TRUSTED_PROXIES", "10.0.0.0/8")
+    monkeypatch.setenv("SPACE_ID", "someone/resnet")
+    args = app.parse_args([])
+    assert args.per_visitor == 0 and args.trusted_proxies.platform
+    assert args.trusted_proxies.networks[0].with_prefixlen == "10.0.0.0/8"
+    assert app.parse_args(["--per-visitor", "6"]).per_visitor == 6  # the flag wins
+    for bad in (["--per-visitor", "-1"], ["--lab-cooldown", "-5"], ["--trusted-proxies", "nginx"]):
+        with pytest.raises(SystemExit):
+            app.parse_args(bad)
