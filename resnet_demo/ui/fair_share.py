@@ -156,9 +156,10 @@ class FairShareGate:
                 fn = None  # not JSON, or not an object: Gradio answers that itself
         return getattr(fn, "concurrency_id", None)
 
-    def _refusal(self, visitor: str, group: str | None, lang: str) -> tuple[str, int] | None:
+    def _refusal(self, visitor: str, group: str | None, lang: str,
+                 counts: dict[str | None, int] | None = None) -> tuple[str, int] | None:
         """The message and Retry-After seconds that refuse this join, or None to admit it."""
-        counts = self.in_flight(visitor)
+        counts = counts if counts is not None else self.in_flight(visitor)
         if counts[None] >= self.settings.per_visitor:
             return say("busy_visitor", lang, n=counts[None]), RETRY_BUSY_S
         bound = self.settings.lanes.get(group or "")
@@ -196,7 +197,6 @@ class FairShareGate:
             if not message.get("more_body"):
                 break
         visitor = visitor_of(scope, self.settings.trusted)
-        group = self._group(scope["path"], bytes(body))
         lang = language(dict(scope.get("headers") or []).get(b"accept-language", b"").decode("latin-1"))
         replayed = False
 
@@ -215,9 +215,13 @@ class FairShareGate:
                 status = message["status"]
             await send(message)
 
+        group = None
         async with self._admission(visitor):
             self._sweep()
-            refusal = self._refusal(visitor, group, lang)
+            counts = self.in_flight(visitor)
+            if counts[None] < self.settings.per_visitor:  # a flooder over its bound costs no JSON parse
+                group = self._group(scope["path"], bytes(body))
+            refusal = self._refusal(visitor, group, lang, counts)
             if refusal is not None:
                 await refuse(send, 429, refusal[0], retry_after=refusal[1])
                 return
