@@ -38,7 +38,8 @@ EN: dict[str, str] = {
     # outputs
     "predictions": "Predictions (click one to explain it)",
     "overlay": "Where the network looks: the CAM over the centre crop the model actually saw",
-    "cam_strip": "The same class explained at each stage",
+    "cam_strip": "The same class explained at each stage (a grey tile: that stage was not computed; tick “CAM at every "
+    "stage” to see all four)",
     "feature_maps": "Feature maps captured by forward hooks",
     "stage_note": "Each tile is one channel (its index in the corner), scaled to its own range; "
     "the strongest channels by mean activation are shown. The shapes line gives each stage's C×H×W: layer1 keeps "
@@ -113,7 +114,7 @@ ZH: dict[str, str] = {
     "all_stages": "在每个阶段计算 CAM（layer1 → layer4）",
     "predictions": "预测结果（点击某一项即可解释该类别）",
     "overlay": "网络关注哪里：CAM 热力图，叠加在模型实际看到的中心裁剪区域上",
-    "cam_strip": "同一类别在各个阶段的解释",
+    "cam_strip": "同一类别在各个阶段的解释（灰色方块表示该阶段没有计算；勾选“在每个阶段计算 CAM”即可看到全部四个阶段）",
     "feature_maps": "由前向钩子（forward hook）捕获的特征图",
     "stage_note": "每个小图是一个通道（角上是通道编号），按各自的数值范围缩放；显示的是平均激活最强的那些通道。"
     "形状一行给出每个阶段的 C×H×W：layer1 保持起始层输出的分辨率（在 ResNet-50/101/152 中通道数从 64 增加到 256），"

@@ -62,7 +62,8 @@ EN = {
     "(see the *Architecture* tab), so they differ from the paper's Table 1.",
     "cmp_depths": "Depths to compare",
     "cmp_table": "One photo, several depths",
-    "cmp_cams": "Where each depth looks (its CAM over its own centre crop)",
+    "cmp_cams": "Where each depth looks: the CAM of its own top-1 class (named in the table, same order) over its own "
+    "centre crop",
     "cmp_cols": "depth|weights|top-1|probability|ImageNet acc@1 (%)|acc@5 (%)|latency (ms)|parameters (M)|GMACs",
     "cmp_untrained": "random (untrained)",
     # gradient flow
@@ -182,7 +183,8 @@ EN = {
     "arch_totals": "**ResNet-{depth}** · {params:.1f} M parameters · {gmacs:.2f} GMACs (billion multiply-adds) "
     "per {size}×{size} image",
     # feature maps as a lesson
-    "enlarged": "Click a tile above to enlarge that channel",
+    "enlarged": "Click a tile above to enlarge that channel (the bar under it is its colour scale, from its minimum on "
+    "the left to its maximum on the right; ▲ marks its mean)",
     "hook_code": "The forward hooks that captured these maps (resnet_demo/capture.py, read from the package)",
 }
 
@@ -227,7 +229,7 @@ ZH = {
     "因此与论文表 1 的数字不同。",
     "cmp_depths": "要比较的深度",
     "cmp_table": "同一张照片，不同深度",
-    "cmp_cams": "每种深度的网络关注哪里（CAM 叠加在各自的中心裁剪区域上）",
+    "cmp_cams": "每种深度的网络关注哪里：各自 Top-1 类别（见上表，顺序相同）的 CAM，叠加在各自的中心裁剪区域上",
     "cmp_cols": "深度|权重|Top-1|概率|ImageNet Top-1 准确率（%）|Top-5 准确率（%）|耗时（毫秒）|参数量（百万）|"
     "乘加（十亿次）",
     "cmp_untrained": "随机（未训练）",
@@ -319,7 +321,7 @@ ZH = {
     "ResNet-{depth}：论文表 1 给出 {paper} × 10⁹ FLOPs（即乘加次数），这里数得 {gmacs:.2f} × 10⁹ 次。",
     "arch_cols": "阶段|论文中的名称|块类型|块数|输出（C×H×W）|参数量",
     "arch_totals": "**ResNet-{depth}** · 参数量 {params:.1f} M · 每张 {size}×{size} 图像 {gmacs:.2f} GMACs（十亿次乘加）",
-    "enlarged": "点击上方任意一个小图，即可放大该通道",
+    "enlarged": "点击上方任意一个小图，即可放大该通道（下方色条是它的颜色刻度：左端为最小值，右端为最大值，▲ 标出平均值）",
     "hook_code": "捕获这些特征图的前向钩子（代码直接读自 resnet_demo/capture.py）",
 }
 
