@@ -14,7 +14,6 @@ from pathlib import Path
 
 import gradio as gr
 
-from ..cams import METHODS
 from ..capture import CAM_STAGES
 from ..service import EXAMPLE_PHOTOS, Service
 from ..zoo import DEPTHS
@@ -23,6 +22,7 @@ from .class_labels import target_choices, with_class_choices
 from .handlers import STAGE_TABS, Handlers
 from .lab_tab import LabHandlers, add_lab_tab
 from .limits import RequestLimits
+from .method_labels import method_choices
 from .method_notes import method_note_event
 from .outbox import Outbox
 from .reference_tab import add_reference_tab
@@ -78,7 +78,7 @@ def build_app(service: Service, *, concurrency: int = 1) -> tuple[gr.Blocks, dic
                         gr.Examples([[str(p)] for p in EXAMPLE_PHOTOS], inputs=[image], label=t("examples"))
                         depth = Choice([(f"ResNet-{d}", d) for d in DEPTHS], value=50, label=t("depth"),
                                          elem_id="depth")
-                        method = Menu([(m.title, name) for name, m in METHODS.items()], value="gradcam",
+                        method = Menu(method_choices(t), value="gradcam",
                                              label=t("method"), info=t("method_info"))
                         method_note = gr.Markdown(elem_id="method-note")
                         stage = Choice(list(CAM_STAGES), value="layer4", label=t("stage"), info=t("stage_info"))

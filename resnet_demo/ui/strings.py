@@ -24,6 +24,7 @@ EN: dict[str, str] = {
     "examples": "Example photos (public domain, see assets/README.md)",
     "depth": "Depth",
     "method": "CAM method",
+    "method_slow": "{title} (slow)",
     "method_info": "Score-CAM runs the network once per channel: slow, so it is computed for the chosen stage "
     "only, for its strongest channels, after the other panels, with progress and a stop button.",
     "stage": "Stage to explain",
@@ -101,6 +102,7 @@ ZH: dict[str, str] = {
     "examples": "示例照片（公有领域，见 assets/README.md）",
     "depth": "网络深度",
     "method": "CAM 方法",
+    "method_slow": "{title}（较慢）",
     "method_info": "Score-CAM 要为每个通道各运行一次网络，速度很慢：所以只对所选阶段中平均激活最强的若干通道计算，"
     "等其他结果出来之后再算，并显示进度和停止按钮。",
     "stage": "要解释的阶段",
@@ -186,3 +188,4 @@ def say(key: str, lang: str = "en", **values: object) -> str:
     """The string `key` in `lang` (falling back to English), formatted with `values`."""
     text = TABLES.get(lang, EN).get(key) or EN[key]
     return text.format(**values) if values else text
+
