@@ -9,7 +9,16 @@ from __future__ import annotations
 
 
 class DemoError(Exception):
-    """Base class: an error whose message can be shown to the user unchanged."""
+    """Base class: an error whose message can be shown to the user unchanged (in English).
+
+    `reason` names the case and `facts` hold its numbers, so a page in another language can word
+    the same error itself (the web UI does: `ui/messages.py`); the English message is the CLI's.
+    """
+
+    def __init__(self, message: str, *, reason: str = "", **facts: object) -> None:
+        super().__init__(message)
+        self.reason = reason  # e.g. "too_small"; "" where no page words this case itself
+        self.facts = facts  # e.g. {"width": 20, "height": 20, "min_side": 32}
 
 
 class ImageError(DemoError, ValueError):

@@ -20,7 +20,7 @@ from ..lanes import Cancelled
 from . import params
 from .inert import sentence
 from .refusals import refusal_message
-from .strings import language, say
+from .strings import TABLES, language, say
 from .uploads import UploadRefused
 
 log = logging.getLogger(__name__)
@@ -54,13 +54,36 @@ def user_error(exc: BaseException, lang: str) -> gr.Error:
         (ResourceExhaustedError, "err_memory"),
         (DemoError, "err_value"),
     ):
-        if isinstance(exc, kind):  # written for the user (errors.DemoError), so its text is shown
-            return gr.Error(f"{say(key, lang)} {sentence(str(exc))}", print_exception=False)
+        if isinstance(exc, kind):
+            return gr.Error(join(say(key, lang), engine_detail(exc, lang), lang), print_exception=False)
     if isinstance(exc, (ValueError, TypeError)):  # the engine's own checks: their text quotes values, in English
         log.warning("refused a request: %s", exc)
         return gr.Error(say("err_value", lang), print_exception=False)
     log.exception("unexpected failure in a request", exc_info=exc)
     return gr.Error(say("err_unexpected", lang, kind=type(exc).__name__), print_exception=False)
+
+
+def join(first: str, second: str, lang: str) -> str:
+    """Two sentences: a space between them in English, none after a Chinese full stop."""
+    return first if not second else f"{first}{'' if lang.startswith('zh') else ' '}{second}"
+
+
+def engine_detail(exc: DemoError, lang: str) -> str:
+    """What an engine error says, in `lang`: its case worded from the string table with its facts.
+
+    A case no table words (a server set-up problem: weights, a device) keeps its English message on an
+    English page (it may name a file: `sentence` makes it inert); a Chinese page gets a pointer to the log.
+    """
+    key = f"err_reason_{exc.reason}"
+    if exc.reason and key in TABLES["en"]:
+        try:
+            return say(key, lang, **exc.facts)
+        except (KeyError, IndexError, ValueError):  # facts that do not fit the template: a bug, not the user's
+            log.exception("engine error %r lacks facts for %s", exc.reason, key)
+    if lang.startswith("zh"):
+        log.warning("engine error shown without its English detail: %s", exc)
+        return say("err_detail_logged", lang)
+    return sentence(str(exc))
 
 
 def photo_path(image: Any) -> str:

@@ -77,6 +77,33 @@ EN: dict[str, str] = {
     "err_expired": "The server no longer keeps this result (it keeps the most recent ones). Please run it again.",
     "err_photo_gone": "The photo is no longer on the server (uploads are kept for an hour). Please upload it again.",
     "err_stopped": "Stopped before it finished.",
+    # an engine error's case (DemoError.reason) worded here, its numbers from DemoError.facts
+    "err_reason_empty": "The file is empty. Please upload a photo as JPEG, PNG, WebP, GIF, BMP or TIFF.",
+    "err_reason_svg": "SVG drawings cannot be read; export the drawing as a PNG and upload that.",
+    "err_reason_unreadable": "This file is not an image this app can read. Please upload a photo as JPEG, PNG, WebP, "
+    "GIF, BMP or TIFF.",
+    "err_reason_file_too_large": "The file is {mb} MB; the limit is {limit} MB. Please upload a smaller photo.",
+    "err_reason_missing": "The file is not there any more. Please upload it again.",
+    "err_reason_folder": "That is a folder, not an image file.",
+    "err_reason_too_many_pixels": "This image is too large ({width}×{height} pixels); the limit is {limit} "
+    "megapixels. Please resize it or upload a smaller photo.",
+    "err_reason_too_many_pixels_unknown": "This image is too large; the limit is {limit} megapixels. Please resize it "
+    "or upload a smaller photo.",
+    "err_reason_too_small": "This image is only {width}×{height} pixels; the network needs at least {min_side} pixels "
+    "on each side to see anything. Please upload a larger photo.",
+    "err_reason_too_elongated": "This image ({width}×{height} pixels) is refused, not shrunk: it is more than "
+    "{aspect} times wider than it is tall (or taller than wide), a shape no camera makes. Please crop it and upload "
+    "it again.",
+    "err_reason_damaged": "The image file is damaged or incomplete and could not be decoded. Please upload it again.",
+    "err_reason_colour_mode": "Images in colour mode {mode} are not supported. Please save it as an RGB photo.",
+    "err_reason_paste_unreadable": "The pasted picture could not be read (it is not a base64 data URL). Please upload "
+    "it as a file.",
+    "err_reason_paste_too_large": "The pasted picture is over {limit} MB; please upload it as a file instead (up to "
+    "25 MB).",
+    "err_reason_paste_damaged": "The pasted picture could not be read (damaged data). Please try again.",
+    "err_reason_out_of_memory": "Try again in a moment, or pick a smaller depth (this was ResNet-{depth} on the "
+    "{device}).",
+    "err_detail_logged": "",
     # the slow lane (Score-CAM)
     "score_pending": "**Score-CAM** runs after the other panels, in its own lane (one at a time on this server): "
     "it scores the {n} strongest channels of {stage} (of {c}), one forward pass each.",
@@ -149,6 +176,23 @@ ZH: dict[str, str] = {
     "err_expired": "服务器已不再保留这个结果（只保留最近的结果）。请重新运行。",
     "err_photo_gone": "服务器上已没有这张照片（上传的文件保留一小时）。请重新上传。",
     "err_stopped": "计算未完成就已停止。",
+    "err_reason_empty": "文件是空的。请上传 JPEG、PNG、WebP、GIF、BMP 或 TIFF 格式的照片。",
+    "err_reason_svg": "无法读取 SVG 矢量图；请先把它导出为 PNG，再上传。",
+    "err_reason_unreadable": "本应用无法读取这个文件，它不是可识别的图像。请上传 JPEG、PNG、WebP、GIF、BMP 或 TIFF 格式的照片。",
+    "err_reason_file_too_large": "文件大小为 {mb} MB，上限是 {limit} MB。请上传小一些的照片。",
+    "err_reason_missing": "这个文件已经不在了。请重新上传。",
+    "err_reason_folder": "这是一个文件夹，不是图像文件。",
+    "err_reason_too_many_pixels": "这张图像太大（{width}×{height} 像素），上限是 {limit} 百万像素。请先缩小，或换一张小一些的照片。",
+    "err_reason_too_many_pixels_unknown": "这张图像太大，上限是 {limit} 百万像素。请先缩小，或换一张小一些的照片。",
+    "err_reason_too_small": "这张图像只有 {width}×{height} 像素；网络需要每边至少 {min_side} 像素才能看出内容。请上传大一些的照片。",
+    "err_reason_too_elongated": "这张图像（{width}×{height} 像素）的长边是短边的 {aspect} 倍以上，相机拍不出这样的形状，所以不予处理（不会自动缩小）。请裁剪后重新上传。",
+    "err_reason_damaged": "图像文件已损坏或不完整，无法解码。请重新上传。",
+    "err_reason_colour_mode": "不支持颜色模式为 {mode} 的图像。请把它另存为 RGB 照片。",
+    "err_reason_paste_unreadable": "无法读取粘贴的图片（不是 base64 数据 URL）。请以文件形式上传。",
+    "err_reason_paste_too_large": "粘贴的图片超过 {limit} MB；请改为以文件形式上传（最大 25 MB）。",
+    "err_reason_paste_damaged": "无法读取粘贴的图片（数据已损坏）。请再试一次。",
+    "err_reason_out_of_memory": "请稍后再试，或选择较浅的网络（这次是 {device} 上的 ResNet-{depth}）。",
+    "err_detail_logged": "详细原因已记在服务器日志里；如果一直出现，请告诉老师。",
     "score_pending": "**Score-CAM** 等其他结果出来之后再单独排队计算（本服务器同一时间只算一个）："
     "它为 {stage} 中最强的 {n} 个通道（共 {c} 个）打分，每个通道运行一次前向传播。",
     "score_progress": "**Score-CAM**（{stage}）：已为 {total} 个通道中的 {done} 个打分 · 约剩 {eta:.0f} 秒",
