@@ -1,6 +1,6 @@
 """What a visitor is told: the request's language, and every failure as a message a student reads.
 
-Shared by every handler module: the language comes from the request's Accept-Language header;
+Shared by every handler module: the language comes from the page's `?lang=` or Accept-Language;
 known failures (a bad photo, a bad setting, missing weights, memory, a stopped job) become a
 `gr.Error` in that language; anything else is logged with its traceback and reported briefly.
 Gradio renders a `gr.Error`'s message as HTML: no request value and no exception text enters
@@ -17,19 +17,18 @@ import gradio as gr
 
 from ..errors import DemoError, ImageError, ResourceExhaustedError, WeightsUnavailableError
 from ..lanes import Cancelled
-from . import params
+from . import page_language, params
 from .inert import sentence
 from .refusals import refusal_message
-from .strings import TABLES, language, say
+from .strings import TABLES, say
 from .uploads import UploadRefused
 
 log = logging.getLogger(__name__)
 
 
 def request_language(request: gr.Request | None) -> str:
-    """The language for text built at run time, from the browser's Accept-Language header."""
-    headers = getattr(request, "headers", None) or {}
-    return language(headers.get("accept-language"))
+    """The language for text built at run time: the page's `?lang=`, else Accept-Language (`page_language`)."""
+    return page_language.request_language(request)
 
 
 def session_of(request: gr.Request | None) -> str | None:
