@@ -103,7 +103,7 @@ EN: dict[str, str] = {
     "err_reason_paste_damaged": "The pasted picture could not be read (damaged data). Please try again.",
     "err_reason_out_of_memory": "Try again in a moment, or pick a smaller depth (this was ResNet-{depth} on the "
     "{device}).",
-    "err_detail_logged": "",
+    "err_detail_logged": "The details are in the server's log; if it keeps happening, tell your teacher.",
     # the slow lane (Score-CAM)
     "score_pending": "**Score-CAM** runs after the other panels, in its own lane (one at a time on this server): "
     "it scores the {n} strongest channels of {stage} (of {c}), one forward pass each.",
