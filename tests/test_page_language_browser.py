@@ -30,9 +30,17 @@ PROPER_NAMES = (
     "Deep Residual Learning for Image Recognition", "Identity Mappings in Deep Residual Networks",
     "A Mean Field Theory of Batch Normalization", "Attention Is All You Need", "Microsoft Research Asia",
     "Microsoft Research", "Kaiming He", "Xiangyu Zhang", "Shaoqing Ren", "Jian Sun", "Jacob Gildenblat",
-    "CVPR Workshops", "IEEE TIP", "Noto Sans CJK",
+    "CVPR Workshops", "IEEE TIP", "Noto Sans CJK", "forward hook", "model.eval", "model.train", "plain-20",
 )
 """English a Chinese page may show: names, not sentences (the glossary's English column is added below)."""
+ENGLISH_WORD = re.compile(r"(?<![A-Za-z0-9_.\-/])[a-z]{3,}(?![A-Za-z0-9_(.\-/])")
+"""A lower-case English word standing alone (not part of a name like layer3, a path or a call)."""
+LOWER_CASE_NAMES = {
+    "torchvision", "torch", "cpu", "cuda", "softmax", "mixup",  # libraries, devices, the names of operations
+    "overlay", "result",  # the download list's file names (overlay.jpg, result.json)
+    "processing",  # Gradio's own progress line while an event runs
+}
+"""Lower-case words a Chinese page may show, each a name rather than a word of a sentence."""
 
 
 def _allowed_english() -> list[str]:
@@ -102,6 +110,8 @@ def test_a_chinese_page_by_address_has_no_english_sentence(browser, url):  # noq
         text = re.sub(r"《[^》]*》", " ", text)  # a cited title in title marks
         if runs := ENGLISH_RUN.findall(text):
             found[tab] = sorted(set(runs))
+        if words := set(ENGLISH_WORD.findall(text)) - LOWER_CASE_NAMES:
+            found[f"{tab} (words)"] = sorted(words)
     assert not found, found
     status = texts[next(iter(texts))]
     assert "设备" in status or "权重" in status  # the server's status line, worded in Chinese

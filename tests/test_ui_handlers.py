@@ -299,3 +299,11 @@ def test_every_case_the_engine_names_is_worded_in_both_languages():
         key = f"err_reason_{reason}"
         assert key in EN and key in ZH, key
         assert set(re.findall(r"\{(\w+)", EN[key])) == set(re.findall(r"\{(\w+)", ZH[key])), key
+
+
+def test_the_status_line_names_the_engines_phases_in_the_page_language(handlers, photo_path):
+    status = explain(handlers, photo_path, lang="zh-CN")[OUT["status"]]
+    assert "前向传播" in status and "反向传播" in status
+    words = set(re.findall(r"[A-Za-z]{2,}", re.sub(r"ResNet-\d+", "", status)))
+    assert words <= {"cpu", "cuda", "ms", "CAM"}, words  # units and names; no English word of the engine's
+    assert "forward" in explain(handlers, photo_path)[OUT["status"]]

@@ -56,6 +56,12 @@ EN: dict[str, str] = {
     "weights_random": "random (UNTRAINED)",
     "weights_file": "file",
     "total": "total",
+    # the engine's timing phases (Explanation.timings), in the status line
+    "phase_preprocess": "preprocess",
+    "phase_forward": "forward",
+    "phase_backward": "backward",
+    "phase_collect": "collect",
+    "phase_cam": "CAM",
     "crop_note": "The model sees only a square from the middle of the photo (resize, then centre crop: a little is "
     "cut off every edge, even along the shorter side); the overlay shows exactly that square.",
     # banner
@@ -77,6 +83,8 @@ EN: dict[str, str] = {
     "err_expired": "The server no longer keeps this result (it keeps the most recent ones). Please run it again.",
     "err_photo_gone": "The photo is no longer on the server (uploads are kept for an hour). Please upload it again.",
     "err_stopped": "Stopped before it finished.",
+    # Gradio 6.31 shows this key of its own when a streamed event ends, but its tables lack it
+    "common.complete": "Done",
     # an engine error's case (DemoError.reason) worded here, its numbers from DemoError.facts
     "err_reason_empty": "The file is empty. Please upload a photo as JPEG, PNG, WebP, GIF, BMP or TIFF.",
     "err_reason_svg": "SVG drawings cannot be read; export the drawing as a PNG and upload that.",
@@ -157,6 +165,11 @@ ZH: dict[str, str] = {
     "weights_random": "随机（未训练）",
     "weights_file": "文件",
     "total": "总计",
+    "phase_preprocess": "预处理",
+    "phase_forward": "前向传播",
+    "phase_backward": "反向传播",
+    "phase_collect": "取出特征",
+    "phase_cam": "计算 CAM",
     "crop_note": "模型只看到照片中间的一块正方形区域（先缩放，再做中心裁剪：四周都会被裁掉一点，短边方向也不例外）；"
     "叠加图显示的正是这块区域。",
     "banner_untrained": "⚠️ **该网络未经训练（随机权重）**：它的预测和热力图没有意义。"
@@ -176,6 +189,7 @@ ZH: dict[str, str] = {
     "err_expired": "服务器已不再保留这个结果（只保留最近的结果）。请重新运行。",
     "err_photo_gone": "服务器上已没有这张照片（上传的文件保留一小时）。请重新上传。",
     "err_stopped": "计算未完成就已停止。",
+    "common.complete": "完成",
     "err_reason_empty": "文件是空的。请上传 JPEG、PNG、WebP、GIF、BMP 或 TIFF 格式的照片。",
     "err_reason_svg": "无法读取 SVG 矢量图；请先把它导出为 PNG，再上传。",
     "err_reason_unreadable": "本应用无法读取这个文件，它不是可识别的图像。请上传 JPEG、PNG、WebP、GIF、BMP 或 TIFF 格式的照片。",
