@@ -1,4 +1,4 @@
-"""page_language: `?lang=` beats the session's choice, which beats Accept-Language; the page script."""
+"""page_language: `?lang=` beats the session's choice, which beats Accept-Language; the page script says the same."""
 
 from __future__ import annotations
 
@@ -57,7 +57,9 @@ def test_a_page_asked_for_with_lang_starts_in_that_language():
     assert body.index("<script>") == body.index("<head>") + 6  # before anything Gradio loads
     assert "'zh-CN'" in body and "Navigator.prototype,'language'" in body
     assert int(client.get("/?lang=zh-CN").headers["content-length"]) == len(body.encode())
-    plain = client.get("/").text
-    assert "<script>" not in plain
-    assert "<script>" not in client.get("/?lang=<script>alert(1)</script>").text  # unknown: untouched
+    assert "'en'" in client.get("/").text  # no ?lang=: the header's language, as the handlers read it
+    assert "'zh-CN'" in client.get("/", headers={"accept-language": "zh-TW,zh;q=0.9"}).text
+    assert "'en'" in client.get("/", headers={"accept-language": "fr,en;q=0.5"}).text
+    hostile = client.get("/?lang=<script>alert(1)</script>").text  # unknown: the header decides
+    assert hostile.count("<script>") == 1 and "alert" not in hostile
     assert client.get("/api?lang=zh-CN").json() == {"lang": "<head>"}  # only HTML pages are touched

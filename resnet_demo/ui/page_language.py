@@ -1,15 +1,14 @@
-"""One language for the whole page: `?lang=zh-CN` / `?lang=en`, else the browser's own language.
+"""One language for the whole page: `?lang=zh-CN` / `?lang=en`, else the browser's Accept-Language.
 
 Two parts of the page pick a language in different places. Gradio's I18n words the static labels
 in the browser, from `navigator.language` when the page starts (its Settings menu can switch them
-later); the handlers word what they compute on the server (`say`). Both follow one rule here:
+later); the handlers word what they compute on the server (`say`). The server decides for both:
 
-* with `?lang=` in the page's address, `PageLanguage` (an ASGI middleware) puts a one-line script
-  at the top of the page that makes `navigator.language` read that language before Gradio starts,
-  and `remember` (the page's load event) records it for the session, so every later request of
-  that page is answered in it;
-* without it, the browser's language decides on both sides: `navigator.language` in the browser,
-  the Accept-Language header (the same preference list) on the server.
+* `PageLanguage` (an ASGI middleware) puts a one-line script at the top of the page that makes
+  `navigator.language` read the page's language before Gradio starts: `?lang=` of the address,
+  else what `strings.language` reads from the Accept-Language header, the rule the handlers use;
+* `remember` (the page's load event) records `?lang=` for the session, so every later request of
+  that page is answered in it (without `?lang=`, each request's own Accept-Language gives the same).
 
 Known limit: Gradio's Settings menu switches the labels only (its choice never reaches the server);
 the page's own switch (`switch_links`) reloads the page with `?lang=`, which switches both.
@@ -112,7 +111,7 @@ Scope = MutableMapping[str, Any]
 
 
 class PageLanguage:
-    """ASGI middleware: a page asked for with `?lang=` starts Gradio's I18n in that language."""
+    """ASGI middleware: every HTML page starts Gradio's I18n in the language the server words it in."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -128,7 +127,8 @@ class PageLanguage:
         lang = None
         if scope["type"] == "http" and scope.get("method") == "GET":
             query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-            lang = chosen((query.get(PARAM) or [None])[0])
+            header = dict(scope.get("headers") or []).get(b"accept-language", b"").decode("latin-1")
+            lang = chosen((query.get(PARAM) or [None])[0]) or language(header)
         if lang is None:
             await self.app(scope, receive, send)
             return
