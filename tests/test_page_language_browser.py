@@ -38,7 +38,7 @@ ENGLISH_WORD = re.compile(r"(?<![A-Za-z0-9_.\-/])[a-z]{3,}(?![A-Za-z0-9_(.\-/])"
 LOWER_CASE_NAMES = {
     "torchvision", "torch", "cpu", "cuda", "softmax", "mixup",  # libraries, devices, the names of operations
     "overlay", "result",  # the download list's file names (overlay.jpg, result.json)
-    "processing",  # Gradio's own progress line while an event runs
+    "processing", "queue",  # Gradio's own progress line while an event runs or waits ("queue: 1/2 | 0.4s")
 }
 """Lower-case words a Chinese page may show, each a name rather than a word of a sentence."""
 
