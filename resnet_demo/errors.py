@@ -20,6 +20,16 @@ class DemoError(Exception):
         self.reason = reason  # e.g. "too_small"; "" where no page words this case itself
         self.facts = facts  # e.g. {"width": 20, "height": 20, "min_side": 32}
 
+    def __reduce__(self):  # noqa: ANN204 - pickle's protocol (a ZeroGPU worker's error crosses a process)
+        return _rebuilt, (type(self), str(self), self.reason, self.facts)
+
+
+def _rebuilt(cls: type, message: str, reason: str, facts: dict) -> DemoError:
+    error = Exception.__new__(cls, message)
+    Exception.__init__(error, message)
+    error.reason, error.facts = reason, facts
+    return error
+
 
 class ImageError(DemoError, ValueError):
     """The photo cannot be used: unreadable, damaged, too small or too large."""

@@ -307,3 +307,14 @@ def test_the_status_line_names_the_engines_phases_in_the_page_language(handlers,
     words = set(re.findall(r"[A-Za-z]{2,}", re.sub(r"ResNet-\d+", "", status)))
     assert words <= {"cpu", "cuda", "ms", "CAM"}, words  # units and names; no English word of the engine's
     assert "forward" in explain(handlers, photo_path)[OUT["status"]]
+
+
+def test_an_engine_errors_case_survives_pickling():
+    """A ZeroGPU worker's error crosses a process: its reason and facts must arrive with it."""
+    from resnet_demo import ImageError
+
+    sent = ImageError("This image is only 20×20 pixels…", reason="too_small", width=20, height=20, min_side=32)
+    got = pickle.loads(pickle.dumps(sent))
+    assert type(got) is ImageError and str(got) == str(sent)
+    assert (got.reason, got.facts) == ("too_small", {"width": 20, "height": 20, "min_side": 32})
+    assert "20×20 像素" in user_error(got, "zh-CN").message
