@@ -133,6 +133,14 @@ class Service:
         for depth in self.config.preload:
             self.model(depth, progress=progress)
 
+    def close(self) -> None:
+        """End the engine thread once the work already queued on it is done (safe to call twice).
+
+        A closed service refuses new model work (`on_engine` raises RuntimeError). Whoever made
+        a service closes it when done (tests do, so engine threads never pile up across a run).
+        """
+        self._engine.shutdown(wait=True, cancel_futures=True)
+
     # -- models --------------------------------------------------------------------------------
 
     @property

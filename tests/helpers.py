@@ -94,6 +94,7 @@ def serve_app(config, *, concurrency: int = 2):
         yield f"http://127.0.0.1:{port}/", demo, service
     finally:
         demo.close()
+        service.close()
         zoo.MODEL_CACHE.clear()
 
 
