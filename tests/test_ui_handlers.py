@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import html
 import json
 import pickle
@@ -118,7 +120,7 @@ def test_picking_a_prediction_enlarging_and_exporting(handlers, photo_path):
     with Image.open(full) as image:
         assert image.size == (263, 262)  # the photo is small: full resolution is its own crop
     enlarge = handlers.enlarger("layer3")
-    assert Image.open(enlarge(shown, SimpleNamespace(index=[60, 90]))).size == (352, 392)
+    assert Image.open(enlarge(shown, SimpleNamespace(index=[60, 90]))).size == (352, 408)
     for nothing in (None, [1], {"a": 1}, [2, 2]):  # no index, or the title bar: nothing to enlarge
         assert not isinstance(enlarge(shown, SimpleNamespace(index=nothing)), str)
     for junk in (["x", "y"], [float("nan"), 3], [10**9, 5]):  # what only a hand-made request sends
@@ -159,6 +161,31 @@ def test_bad_uploads_get_a_message_not_a_traceback(handlers, tmp_path, content, 
     with pytest.raises(gr.Error) as info:
         explain(handlers, bad, lang="zh-CN,zh;q=0.9")
     assert info.value.message.startswith(ZH["err_image"])
+    words = re.sub(r"JPEG|PNG|WebP|GIF|BMP|TIFF|SVG", "", info.value.message)  # format names are names
+    assert not re.search(r"[A-Za-z]{3,}", words), info.value.message  # the case in Chinese, not the engine's English
+
+
+@pytest.mark.parametrize("size", [(20, 40), (2000, 40)])
+def test_an_image_error_is_worded_with_its_numbers_in_the_page_language(handlers, tmp_path, size):
+    from PIL import Image
+
+    path = tmp_path / "odd.png"
+    Image.new("RGB", size, (90, 120, 200)).save(path)
+    with pytest.raises(gr.Error) as info:
+        explain(handlers, path, lang="zh-CN")
+    message = info.value.message
+    assert message.startswith(ZH["err_image"] + "这张图像") and f"{size[0]}×{size[1]} 像素" in message
+    assert "pixels" not in message
+
+
+def test_an_engine_error_without_a_worded_case_is_not_shown_in_english_on_a_zh_page(caplog):
+    exc = WeightsUnavailableError("/srv/w.pth is not a PyTorch state_dict file (bad zip).")
+    zh, en = user_error(exc, "zh-CN").message, user_error(exc, "en").message
+    assert zh == ZH["err_weights"] + ZH["err_detail_logged"] and "state_dict" in caplog.text
+    assert en.startswith(EN["err_weights"] + " ") and "/srv/w.pth is not a PyTorch" in en
+    oom = user_error(ResourceExhaustedError("The CUDA ran out…", reason="out_of_memory", device="CUDA", depth=152),
+                     "zh-CN").message
+    assert oom == ZH["err_memory"] + "请稍后再试，或选择较浅的网络（这次是 CUDA 上的 ResNet-152）。"
 
 
 @pytest.mark.parametrize(
@@ -283,3 +310,33 @@ def test_downloads_after_the_outbox_swept_the_results_files_say_so(handlers, pho
     with pytest.raises(gr.Error) as info:
         handlers.export_npz(shown, request("zh-CN"))
     assert info.value.message == ZH["err_expired"]
+
+
+def test_every_case_the_engine_names_is_worded_in_both_languages():
+    """Each `reason="…"` an engine error is raised with has a sentence in EN and ZH with the same fields."""
+    root = Path(__file__).resolve().parents[1] / "resnet_demo"
+    reasons = {m for f in root.rglob("*.py") for m in re.findall(r'reason="(\w+)"', f.read_text(encoding="utf-8"))}
+    assert {"too_small", "unreadable", "paste_damaged", "out_of_memory"} <= reasons
+    for reason in reasons:
+        key = f"err_reason_{reason}"
+        assert key in EN and key in ZH, key
+        assert set(re.findall(r"\{(\w+)", EN[key])) == set(re.findall(r"\{(\w+)", ZH[key])), key
+
+
+def test_the_status_line_names_the_engines_phases_in_the_page_language(handlers, photo_path):
+    status = explain(handlers, photo_path, lang="zh-CN")[OUT["status"]]
+    assert "前向传播" in status and "反向传播" in status
+    words = set(re.findall(r"[A-Za-z]{2,}", re.sub(r"ResNet-\d+", "", status)))
+    assert words <= {"cpu", "cuda", "ms", "CAM"}, words  # units and names; no English word of the engine's
+    assert "forward" in explain(handlers, photo_path)[OUT["status"]]
+
+
+def test_an_engine_errors_case_survives_pickling():
+    """A ZeroGPU worker's error crosses a process: its reason and facts must arrive with it."""
+    from resnet_demo import ImageError
+
+    sent = ImageError("This image is only 20×20 pixels…", reason="too_small", width=20, height=20, min_side=32)
+    got = pickle.loads(pickle.dumps(sent))
+    assert type(got) is ImageError and str(got) == str(sent)
+    assert (got.reason, got.facts) == ("too_small", {"width": 20, "height": 20, "min_side": 32})
+    assert "20×20 像素" in user_error(got, "zh-CN").message

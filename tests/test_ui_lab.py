@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from types import SimpleNamespace
 
@@ -49,6 +50,22 @@ def test_a_run_streams_charts_in_the_visitors_language(lab):
     assert status.startswith(f"**{ZH['lab_done']}**") and "12 / 12" in status
     assert [row[0] for row in table["value"]] == ["普通网络-8", "普通网络-14", "ResNet-8", "ResNet-14"]
     assert gradient_note.startswith("**第 12 次迭代时：**") and "普通网络-14：" in gradient_note
+    assert "数据：程序生成的纹理和形状图像，共 200 张，分为 10 类，每张 8×8 像素。" in status
+    assert not re.search(r"[A-Za-z]{4,}", status)  # no English sentence: the engine gave facts, not a line
+
+
+def test_the_lab_words_the_data_and_the_machine_in_the_page_language():
+    from resnet_demo.ui.lab_tab import data_note, machine_text
+
+    point = SimpleNamespace(dataset="generated", dataset_images=100, dataset_size=16, dataset_fallback="offline")
+    assert data_note(point, "zh-CN") == ("数据：程序生成的纹理和形状图像，共 100 张，分为 10 类，每张 16×16 像素。"
+                                         "这台服务器上没有 CIFAR-10，也无法下载，所以改用程序生成的图像。")
+    assert data_note(point, "en").endswith("16×16 pixels. CIFAR-10 is not on this server and could not be "
+                                           "downloaded, so the lab uses generated images instead.")
+    run = SimpleNamespace(cpu="AMD EPYC", cores=2, threads=2, gpu=None)
+    assert machine_text(run, "zh-CN") == "AMD EPYC（2 核，torch 使用 2 个线程）"
+    assert machine_text(SimpleNamespace(cpu="Xeon", cores=16, threads=8, gpu="NVIDIA H200"), "en") == (
+        "NVIDIA H200, on a host with Xeon (16 cores)")
 
 
 def test_presets_are_checked(lab):
@@ -79,6 +96,9 @@ def test_the_recorded_run_is_shown_until_a_run_is_shown(lab):
         pytest.skip("no recorded run shipped")
     error, *_, note, table, gradient_note = lab.recorded(None, request())
     assert "Recorded run" in note and "seed" in note and len(_spec(error)["data"]["values"]) > 20
+    assert "AMD EPYC (2 cores, torch uses 2 threads)" in note  # the shipped run's machine, worded here
+    zh_note = lab.recorded(None, request("zh-CN"))[3]
+    assert "AMD EPYC（2 核，torch 使用 2 个线程）" in zh_note and "cores" not in zh_note
     assert gradient_note.startswith("**At iteration 2000:**") and "plain-56: from its last block" in gradient_note
     assert all(isinstance(x, dict) and x.get("__type__") == "update" and len(x) == 1
                for x in lab.recorded("**Training** · iteration 4", request()))  # skipped: a run is on screen
