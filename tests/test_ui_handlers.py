@@ -8,7 +8,6 @@ import html
 import json
 import pickle
 import threading
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -19,7 +18,7 @@ from PIL import Image
 
 from resnet_demo import ResourceExhaustedError, WeightsUnavailableError
 from resnet_demo.images import crop_box
-from resnet_demo.service import AppConfig, Service
+from resnet_demo.service import AppConfig
 from resnet_demo.ui import params
 from resnet_demo.ui.handlers import Handlers, user_error
 from resnet_demo.ui.shown import DisplayStore
