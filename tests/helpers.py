@@ -95,6 +95,7 @@ def serve_app(config, *, concurrency: int = 2, fair=None, auth=None):
         yield f"http://127.0.0.1:{port}/", demo, service
     finally:
         demo.close()
+        service.close()
         zoo.MODEL_CACHE.clear()
 
 

@@ -8,7 +8,6 @@ import html
 import json
 import pickle
 import threading
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -19,7 +18,7 @@ from PIL import Image
 
 from resnet_demo import ResourceExhaustedError, WeightsUnavailableError
 from resnet_demo.images import crop_box
-from resnet_demo.service import AppConfig, Service
+from resnet_demo.service import AppConfig
 from resnet_demo.ui import params
 from resnet_demo.ui.handlers import Handlers, user_error
 from resnet_demo.ui.shown import DisplayStore
@@ -40,8 +39,8 @@ def no_progress(fraction=None, desc=None):
 
 
 @pytest.fixture
-def handlers(tmp_path):
-    return Handlers(Service(AppConfig(weights="random", device="cpu", probe_network=False)), outbox=tmp_path)
+def handlers(tmp_path, make_service):
+    return Handlers(make_service(AppConfig(weights="random", device="cpu", probe_network=False)), outbox=tmp_path)
 
 
 def explain(h, path, depth=18, method="gradcam", target="", top_k=5, all_stages=True, lang="en-US"):
@@ -239,8 +238,8 @@ def test_faults_give_messages_and_the_next_request_works(handlers, photo_path, m
     assert explain(handlers, photo_path)[0]
 
 
-def test_offline_imagenet_falls_back_to_random_with_a_banner(tmp_path, photo_path):
-    service = Service(AppConfig(weights="imagenet", device="cpu"))  # the network probe fails in tests
+def test_offline_imagenet_falls_back_to_random_with_a_banner(tmp_path, photo_path, make_service):
+    service = make_service(AppConfig(weights="imagenet", device="cpu"))  # the network probe fails in tests
     service.start()
     h = Handlers(service, outbox=tmp_path)
     assert service.state.offline and service.is_untrained(50)
@@ -249,8 +248,8 @@ def test_offline_imagenet_falls_back_to_random_with_a_banner(tmp_path, photo_pat
     assert out[OUT["banner"]]["visible"] and "ResNet-18" in out[OUT["banner"]]["value"]
 
 
-def test_a_bad_weights_file_is_an_error_not_a_fallback(tmp_path, photo_path):
-    h = Handlers(Service(AppConfig(weights=str(tmp_path / "missing.pt"), device="cpu")), outbox=tmp_path)
+def test_a_bad_weights_file_is_an_error_not_a_fallback(tmp_path, photo_path, make_service):
+    h = Handlers(make_service(AppConfig(weights=str(tmp_path / "missing.pt"), device="cpu")), outbox=tmp_path)
     with pytest.raises(gr.Error, match="No weights file"):
         explain(h, photo_path, all_stages=False)
 
@@ -276,18 +275,40 @@ def test_score_cam_answers_fast_then_fills_in_the_map_in_the_slow_lane(handlers,
 
 
 def test_stopping_score_cam_stops_the_engine(handlers, photo_path, monkeypatch):
-    batches, real = [], handlers.service.gate.wait_idle
-    monkeypatch.setattr(handlers.service.gate, "wait_idle", lambda timeout=10.0: batches.append(1) or real(timeout))
+    batches, three, real = [], threading.Event(), handlers.service.gate.wait_idle
+
+    def counted(timeout=10.0):
+        batches.append(1)
+        if len(batches) == 3:
+            three.set()
+        return real(timeout)
+
+    monkeypatch.setattr(handlers.service.gate, "wait_idle", counted)
+    before = set(threading.enumerate())
     steps = handlers.score_cam(str(photo_path), 18, "layer4", "", 5, 0.5, request())
     next(steps)
-    while len(batches) < 3:
-        time.sleep(0.05)
+    (engine,) = [t for t in set(threading.enumerate()) - before if t.name == "score-cam"]
+    assert three.wait(60), "Score-CAM never reached its third batch"
     steps.close()  # what Gradio does on the stop button, or when the visitor leaves
-    time.sleep(1.5)
-    stopped_at = len(batches)
-    time.sleep(1.5)
-    assert len(batches) == stopped_at < 128 // 4  # no batch after the stop; far from all 32
-    assert not [t for t in threading.enumerate() if t.name == "score-cam"]
+    engine.join(30)
+    assert not engine.is_alive(), "Score-CAM kept running after the stop"
+    assert 3 <= len(batches) <= 4 < 128 // 4  # at most the batch that had begun; far from all 32
+
+
+def test_downloads_after_the_outbox_swept_the_results_files_say_so(handlers, photo_path):
+    """An hour later the outbox has removed the result's folder: a clear message, never a link to nothing."""
+    shown = explain(handlers, photo_path, all_stages=False)[OUT["shown"]]
+    handlers.outbox.keep_seconds, handlers.outbox._last_sweep = -1, 0.0  # the next request sweeps everything
+    redrawn, _, _ = handlers.rerender(shown, 0.3)  # a redraw writes new files: it still works
+    assert Path(redrawn).is_file()
+    assert not any(Path(f).exists() for f in shown.files)  # swept by that redraw's new folder
+    for export in (lambda: handlers.export_npz(shown, request()), lambda: handlers.export_full(shown, 0.5, request())):
+        with pytest.raises(gr.Error) as info:
+            export()
+        assert info.value.message == EN["err_expired"]
+    with pytest.raises(gr.Error) as info:
+        handlers.export_npz(shown, request("zh-CN"))
+    assert info.value.message == ZH["err_expired"]
 
 
 def test_every_case_the_engine_names_is_worded_in_both_languages():

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import gradio as gr
 import pytest
 
-from resnet_demo.service import AppConfig, Service
+from resnet_demo.service import AppConfig
 from resnet_demo.teach import degradation
 from resnet_demo.teach.lab_config import LabConfig
 from resnet_demo.ui.lab_tab import LabHandlers
@@ -25,9 +25,9 @@ def request(lang: str = "en"):
 
 
 @pytest.fixture
-def lab(monkeypatch):
+def lab(monkeypatch, make_service):
     monkeypatch.setitem(degradation.PRESETS, "cpu", TINY)
-    return LabHandlers(Service(AppConfig(weights="random", device="cpu", probe_network=False)))
+    return LabHandlers(make_service(AppConfig(weights="random", device="cpu", probe_network=False)))
 
 
 def _spec(plot) -> dict:
@@ -102,3 +102,59 @@ def test_the_recorded_run_is_shown_until_a_run_is_shown(lab):
     assert gradient_note.startswith("**At iteration 2000:**") and "plain-56: from its last block" in gradient_note
     assert all(isinstance(x, dict) and x.get("__type__") == "update" and len(x) == 1
                for x in lab.recorded("**Training** · iteration 4", request()))  # skipped: a run is on screen
+
+
+class CountedLock:
+    """The lab's lane, counting who has asked for it (an event per count reached)."""
+
+    def __init__(self, lock) -> None:
+        self.lock, self.asked, self.second = lock, 0, threading.Event()
+
+    def __enter__(self):
+        self.asked += 1
+        if self.asked == 2:
+            self.second.set()
+        return self.lock.__enter__()
+
+    def __exit__(self, *exc):
+        return self.lock.__exit__(*exc)
+
+
+def test_a_second_run_waits_for_the_first_and_starts_when_it_ends(lab, monkeypatch):
+    """One run per server: a second visitor's run waits in the lane (nothing is trained for it) until the
+    first ends, which a stop, a visitor leaving or the preset's time bound guarantees."""
+    monkeypatch.setitem(degradation.PRESETS, "cpu", LabConfig(**{**TINY.__dict__, "iterations": 10_000}))
+    assert degradation.PRESETS["cpu"].max_seconds is None and TINY.max_seconds is None  # this test's own runs
+    lane = lab.service._lab_lane = CountedLock(lab.service._lab_lane)
+    first = lab.degradation("cpu", request())
+    assert "of 10000" in next(first)[3]
+    outcome = []
+
+    def second_visitor():
+        steps = lab.degradation("cpu", request())
+        try:
+            outcome.append(next(steps))
+        except BaseException as exc:  # noqa: BLE001 - asserted below
+            outcome.append(exc)
+        finally:
+            steps.close()
+
+    worker = threading.Thread(target=second_visitor)
+    worker.start()
+    assert lane.second.wait(30), "the second run never asked for the lab"
+    assert outcome == [] and worker.is_alive()  # it waits: the first run holds the lab
+    first.close()  # the first visitor presses stop
+    worker.join(60)
+    assert not worker.is_alive() and len(outcome) == 1 and isinstance(outcome[0], tuple), outcome
+    assert "of 10000" in outcome[0][3]  # its own run started once the lab was free
+
+
+def test_the_lab_runs_one_at_a_time_in_the_queue_and_its_preset_is_bounded(make_service):
+    """Through Gradio a second visitor waits in the lab's own queue (they see their position), for at
+    most the running preset's time bound."""
+    from resnet_demo.ui import build_app
+
+    demo, _ = build_app(make_service(AppConfig(weights="random", device="cpu", probe_network=False)))
+    (run,) = [fn for fn in demo.fns.values() if fn.api_name == "degradation"]
+    assert run.concurrency_limit == 1 and run.concurrency_id == "lab"
+    assert all(p.max_seconds is not None for p in degradation.PRESETS.values())
