@@ -18,6 +18,8 @@ import sys
 from resnet_demo.errors import DemoError
 from resnet_demo.service import AppConfig, Service  # the package imports `spaces` (ZeroGPU) before torch
 from resnet_demo.ui import build_app
+from resnet_demo.ui.fair_share import FairShare
+from resnet_demo.ui.visitor import TrustedProxies
 from resnet_demo.zoo import DEPTHS, resolve_device
 
 ENV_PREFIX = "RESNET_EXPLORER_"
@@ -61,7 +63,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "engine / render / encode / write")
     parser.add_argument("--score-cam-channels", type=int, default=int(_env("score_cam_channels", 0)),
                         help="Score-CAM scores this many of a stage's strongest channels (default: 128 on CPU, 512 on a GPU)")
+    parser.add_argument("--per-visitor", type=int, default=int(_env("per_visitor", FairShare.per_visitor)),
+                        help="requests one visitor (one address) may have waiting or running at once, beyond "
+                             "one Score-CAM and one lab run; 0 turns every per-visitor bound off (a class "
+                             "behind one NAT address)")
+    parser.add_argument("--lab-cooldown", type=float, default=float(_env("lab_cooldown", FairShare.lab_cooldown_s)),
+                        help="seconds a visitor waits after their lab run before starting another")
+    parser.add_argument("--login-attempts", type=int, default=int(_env("login_attempts", FairShare.login_failures)),
+                        help="failed logins a minute per visitor with --auth; 0: unbounded")
+    parser.add_argument("--trusted-proxies", default=_env("trusted_proxies", ""),
+                        help="addresses or networks of reverse proxies whose X-Forwarded-For names the visitor, "
+                             "e.g. 127.0.0.1 behind a local nginx (on a Hugging Face Space the platform's "
+                             "proxy is trusted anyway)")
     args = parser.parse_args(argv)
+    for flag in ("per_visitor", "lab_cooldown", "login_attempts"):
+        if getattr(args, flag) < 0:
+            parser.error(f"--{flag.replace('_', '-')} takes 0 or more; got {getattr(args, flag)}")
+    try:
+        args.trusted_proxies = TrustedProxies.from_settings(args.trusted_proxies, os.environ)
+    except ValueError as exc:
+        parser.error(str(exc))
     try:
         args.preload = tuple(DEPTHS) if args.preload == "all" else tuple(int(d) for d in args.preload.split(",") if d)
     except ValueError:
@@ -90,7 +111,12 @@ def main(argv: list[str] | None = None) -> None:
     except DemoError as exc:  # e.g. a --weights file that fits no ResNet: say so now, not at every request
         sys.exit(f"error: {exc}")
     concurrency = args.concurrency or (4 if on_gpu else 2)
-    demo, launch_options = build_app(service, concurrency=concurrency)
+    fair = FairShare(per_visitor=args.per_visitor, lab_cooldown_s=args.lab_cooldown,
+                     login_failures=args.login_attempts, trusted=args.trusted_proxies)
+    # uvicorn would otherwise replace the peer of any connection from 127.0.0.1 by what its
+    # X-Forwarded-For says, before the app sees it: it trusts exactly the proxies the app trusts
+    os.environ["FORWARDED_ALLOW_IPS"] = ",".join(str(n) for n in args.trusted_proxies.networks)
+    demo, launch_options = build_app(service, concurrency=concurrency, fair=fair)
     demo.queue(max_size=args.queue_size, default_concurrency_limit=concurrency)
     auth = tuple(args.auth.split(":", 1)) if args.auth else None
     demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth, **launch_options)

@@ -45,12 +45,10 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def machine(device: torch.device) -> str:
-    """One line: the processor the run used and how many cores or which GPU."""
-    text = f"{cpu_model()} ({os.cpu_count()} cores, torch uses {torch.get_num_threads()} threads)"
-    if device.type == "cuda":
-        text = f"{torch.cuda.get_device_name(device)}; host {text}"
-    return text
+def machine(device: torch.device) -> dict:
+    """The machine as facts (the page words them): CPU model, cores, torch's threads, and the GPU if used."""
+    return {"cpu": cpu_model(), "cores": os.cpu_count() or 1, "threads": torch.get_num_threads(),
+            "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else None}
 
 
 def main() -> int:
@@ -79,7 +77,7 @@ def main() -> int:
         preset=args.preset,
         config=config,
         points=tuple(points),
-        machine=machine(device),
+        **machine(device),
         device=str(device),
         torch_version=torch.__version__,
         date=date,

@@ -52,7 +52,7 @@ class CamMethod:
     """One CAM method: its pytorch-grad-cam class and what it needs from the pass."""
 
     name: str  # the value of explain(method=...)
-    title: str  # how the UI names it
+    title: str  # its published name (a proper name; the UI adds what it needs to say about it)
     impl: type[BaseCAM]
     uses_gradients: bool
     runs_model: bool = False  # extra forward passes per request (slow)
@@ -70,7 +70,7 @@ METHODS: dict[str, CamMethod] = {
         CamMethod("eigencam", "Eigen-CAM", EigenCAM, False, paper="https://arxiv.org/abs/2008.00299"),
         CamMethod("eigengradcam", "Eigen-Grad-CAM", EigenGradCAM, True,  # the library's own variant of Eigen-CAM
                   paper="https://github.com/jacobgil/pytorch-grad-cam"),
-        CamMethod("scorecam", "Score-CAM (slow)", ScoreCAM, False, runs_model=True, paper="https://arxiv.org/abs/1910.01279"),
+        CamMethod("scorecam", "Score-CAM", ScoreCAM, False, runs_model=True, paper="https://arxiv.org/abs/1910.01279"),
     )
 }
 """Every method `explain` accepts, by name."""

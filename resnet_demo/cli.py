@@ -124,7 +124,10 @@ def _degradation(args: argparse.Namespace) -> None:
     try:
         for point in run_lab(config, device=args.device, progress=_print_progress):
             if not points:
-                print(f"data: {point.dataset_note}", file=sys.stderr)
+                fallback = f"; CIFAR-10 {point.dataset_fallback}" if point.dataset_fallback else ""
+                side = point.dataset_size
+                print(f"data: {point.dataset} ({point.dataset_images} images, {side}×{side} pixels{fallback})",
+                      file=sys.stderr)
             points.append(point)
             errors = "  ".join(f"{name} {err:.1%}" for name, err in point.errors.items())
             print(f"{point.iteration:>6}/{point.iterations}  {errors}  ({point.elapsed_s:.0f} s, "

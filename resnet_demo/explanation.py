@@ -223,7 +223,8 @@ def explain(
             torch.cuda.empty_cache()
         raise ResourceExhaustedError(
             f"The {model.device.type.upper()} ran out of memory for this request (ResNet-{model.depth}). "
-            "Try again in a moment, or pick a smaller depth."
+            "Try again in a moment, or pick a smaller depth.",
+            reason="out_of_memory", device=model.device.type.upper(), depth=model.depth,
         ) from exc
 
     return Explanation(

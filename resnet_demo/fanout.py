@@ -8,7 +8,7 @@ calling thread; the result does not depend on whether a pool is given.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, wait
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -19,14 +19,23 @@ def fan_out(jobs: dict[str, Callable[[], T]], pool: Executor | None = None) -> d
 
     With `pool`, every job but the first runs there while this thread runs the first (put the
     longest first). Jobs must not wait on the same pool themselves: then a busy pool only delays
-    them and can never deadlock. Without `pool`, the jobs run here one by one.
+    them and can never deadlock. Without `pool`, the jobs run here one by one. When a job fails,
+    the first error is raised once every other job has ended or been cancelled.
     """
     if pool is None or len(jobs) < 2:
         return {name: job() for name, job in jobs.items()}
     first, *rest = jobs
     futures = {name: pool.submit(jobs[name]) for name in rest}
-    results = {first: jobs[first]()}
-    results.update({name: future.result() for name, future in futures.items()})
+    try:
+        results = {first: jobs[first]()}
+        results.update({name: future.result() for name, future in futures.items()})
+    except BaseException:
+        # One job failed: jobs not yet started are cancelled and running ones awaited, so no
+        # job of this call still runs (writing files, holding memory) once the error is raised.
+        for future in futures.values():
+            future.cancel()
+        wait(futures.values())
+        raise
     return {name: results[name] for name in jobs}
 
 

@@ -52,16 +52,16 @@ def open_image(source: str | os.PathLike | bytes | BinaryIO, *, max_bytes: int =
     """
     data = _read_bytes(source, max_bytes)
     if not data:
-        raise ImageError("The file is empty. " + _FORMAT_HINT)
+        raise ImageError("The file is empty. " + _FORMAT_HINT, reason="empty")
     head = data[:512].lstrip().lower()
     if head.startswith(b"<svg") or (head.startswith(b"<?xml") and b"<svg" in data[:4096].lower()):
-        raise ImageError("SVG drawings cannot be read; export the drawing as a PNG and upload that.")
+        raise ImageError("SVG drawings cannot be read; export the drawing as a PNG and upload that.", reason="svg")
     try:
         image = Image.open(io.BytesIO(data), formats=READABLE_FORMATS)
     except Image.DecompressionBombError as exc:
-        raise ImageError(_too_large_message(exc)) from exc
+        raise _too_many_pixels(exc) from exc
     except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise ImageError("This file is not an image this app can read. " + _FORMAT_HINT) from exc
+        raise ImageError("This file is not an image this app can read. " + _FORMAT_HINT, reason="unreadable") from exc
     _check_size(image.size)
     return image
 
@@ -73,46 +73,52 @@ def _read_bytes(source: str | os.PathLike | bytes | BinaryIO, max_bytes: int) ->
         try:
             size = os.path.getsize(source)
             if size > max_bytes:
-                raise ImageError(_file_too_large_message(size, max_bytes))
+                raise _file_too_large(size, max_bytes)
             with open(source, "rb") as file:
                 data = file.read(max_bytes + 1)
         except FileNotFoundError as exc:
-            raise ImageError(f"No such file: {os.fspath(source)!r}.") from exc
+            raise ImageError(f"No such file: {os.fspath(source)!r}.", reason="missing") from exc
         except IsADirectoryError as exc:
-            raise ImageError(f"{os.fspath(source)!r} is a folder, not an image file.") from exc
+            raise ImageError(f"{os.fspath(source)!r} is a folder, not an image file.", reason="folder") from exc
     elif hasattr(source, "read"):
         data = source.read(max_bytes + 1)
     else:
         raise TypeError(f"expected a PIL image, a path, bytes or a binary file; got {type(source).__name__}")
     if len(data) > max_bytes:
-        raise ImageError(_file_too_large_message(len(data), max_bytes))
+        raise _file_too_large(len(data), max_bytes)
     return data
 
 
-def _file_too_large_message(size: int, max_bytes: int) -> str:
-    return f"The file is {size / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB. Please upload a smaller photo."
+def _file_too_large(size: int, max_bytes: int) -> ImageError:
+    mb, limit = round(size / 2**20, 1), round(max_bytes / 2**20)
+    return ImageError(f"The file is {mb:.1f} MB; the limit is {limit} MB. Please upload a smaller photo.",
+                      reason="file_too_large", mb=mb, limit=limit)
 
 
-def _too_large_message(detail: object) -> str:
-    return (
-        f"This image is too large ({detail}); the limit is {MAX_PIXELS / 1e6:.0f} megapixels. "
-        "Please resize it or upload a smaller photo."
-    )
+def _too_many_pixels(detail: object, width: int = 0, height: int = 0) -> ImageError:
+    """Over MAX_PIXELS; `width`/`height` 0 where PIL refused before saying the size (a decompression bomb)."""
+    limit = round(MAX_PIXELS / 1e6)
+    return ImageError(f"This image is too large ({detail}); the limit is {limit} megapixels. "
+                      "Please resize it or upload a smaller photo.",
+                      reason="too_many_pixels" if width else "too_many_pixels_unknown", width=width, height=height,
+                      limit=limit)
 
 
 def _check_size(size: tuple[int, int]) -> None:
     width, height = size
     if width * height > MAX_PIXELS:
-        raise ImageError(_too_large_message(f"{width}×{height} pixels"))
+        raise _too_many_pixels(f"{width}×{height} pixels", width, height)
     if min(width, height) < MIN_SIDE:
         raise ImageError(
             f"This image is only {width}×{height} pixels; the network needs at least "
-            f"{MIN_SIDE} pixels on each side to see anything. Please upload a larger photo."
+            f"{MIN_SIDE} pixels on each side to see anything. Please upload a larger photo.",
+            reason="too_small", width=width, height=height, min_side=MIN_SIDE,
         )
     if max(width, height) > MAX_ASPECT * min(width, height):
         raise ImageError(
             f"This image ({width}×{height} pixels) is refused, not shrunk: it is more than {MAX_ASPECT:.0f} times "
-            "wider than it is tall (or taller than wide), a shape no camera makes. Please crop it and upload it again."
+            "wider than it is tall (or taller than wide), a shape no camera makes. Please crop it and upload it again.",
+            reason="too_elongated", width=width, height=height, aspect=round(MAX_ASPECT),
         )
 
 
@@ -138,9 +144,10 @@ def prepare_image(source: ImageSource, *, min_short_side: int | None = None) -> 
             image.draft(None, _scaled(image.size, min_short_side))  # libjpeg decodes at 1/2, 1/4 or 1/8
         image.load()
     except Image.DecompressionBombError as exc:
-        raise ImageError(_too_large_message(exc)) from exc
+        raise _too_many_pixels(exc) from exc
     except (OSError, ValueError, SyntaxError) as exc:  # PIL's errors for truncated or corrupt data
-        raise ImageError("The image file is damaged or incomplete and could not be decoded. Please upload it again.") from exc
+        raise ImageError("The image file is damaged or incomplete and could not be decoded. Please upload it again.",
+                         reason="damaged") from exc
     image = _upright(image)
     rgb = image if image.mode == "RGB" else _to_rgb(image)
     if min_short_side is not None and (factor := min(rgb.size) // min_short_side) > 1:
@@ -177,7 +184,8 @@ def _to_rgb(image: Image.Image) -> Image.Image:
             return Image.alpha_composite(white, rgba).convert("RGB")
         return image.convert("RGB")
     except ValueError as exc:
-        raise ImageError(f"Images in colour mode {mode} are not supported. Please save it as an RGB photo.") from exc
+        raise ImageError(f"Images in colour mode {mode} are not supported. Please save it as an RGB photo.",
+                         reason="colour_mode", mode=mode) from exc
 
 
 def _to_uint8(values: np.ndarray, mode: str) -> np.ndarray:

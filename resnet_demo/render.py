@@ -9,9 +9,12 @@ redraw at a new opacity are the same pixels, and no panel needs the full-resolut
 * `render_cam_strip`: the same class explained at layer1 → layer4, side by side;
 * `render_feature_grid`: a stage's strongest channels (top-N by mean activation), each scaled
   to its own range, labelled with its channel index, titled with the tensor's C×H×W;
+* `render_channel`: one channel enlarged over its colour scale (min → max, ▲ at the mean);
 * `render_block_maps`: x, F(x) and ReLU(F(x) + x) of one residual block, as magnitudes on one scale.
 
-All functions are pure: arrays and PIL images in, a new RGB PIL image out.
+Pictures carry no words: only layer names, shapes, symbols and numbers, so one picture serves an
+English and a Chinese page; what they show is said beside them, in the page's language (the UI's
+strings). All functions are pure: arrays and PIL images in, a new RGB PIL image out.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ CAM_COLORMAP = "jet"  # the convention of CAM papers, and readable on a projecto
 FEATURE_COLORMAP = "viridis"
 BACKGROUND = (255, 255, 255)
 INK = (20, 20, 20)
+NOT_COMPUTED = (235, 235, 235)  # a stage whose CAM this request did not compute
 
 
 @cache
@@ -109,7 +113,10 @@ def render_cam_strip(
     cmap: str = CAM_COLORMAP,
     cell: int = 224,
 ) -> Image.Image:
-    """One overlay per stage, layer1 → layer4, each captioned with its map's resolution."""
+    """One overlay per stage, layer1 → layer4, each headed by its name and its map's resolution.
+
+    A stage without a CAM (not computed for this request) is a plain grey tile; the page says so.
+    """
     stages = CAM_STAGES
     base = crop.resize((cell, cell), Image.BILINEAR, reducing_gap=2.0)  # a box reduce first: 2× faster
     pad, caption_h = 8, 26
@@ -120,8 +127,7 @@ def render_cam_strip(
         if stage in cams_by_stage:
             strip.paste(blend(base, cams_by_stage[stage], alpha=alpha, cmap=cmap), (x0, caption_h))
         else:
-            draw.rectangle((x0, caption_h, x0 + cell - 1, caption_h + cell - 1), fill=(235, 235, 235))
-            _caption(draw, (x0 + 12, caption_h + cell // 2 - 8), "not computed", 15, fill=(120, 120, 120))
+            draw.rectangle((x0, caption_h, x0 + cell - 1, caption_h + cell - 1), fill=NOT_COMPUTED)
         _, h, w = stage_shapes[stage]
         _caption(draw, (x0 + 2, 4), f"{stage} · {h}×{w}", 16)
     return strip
@@ -170,8 +176,7 @@ def render_feature_grid(
     size = (cols * (layout.cell + layout.pad) + layout.pad, rows * (layout.cell + layout.pad) + layout.pad + layout.title_h)
     grid = Image.new("RGB", size, BACKGROUND)
     draw = ImageDraw.Draw(grid)
-    _caption(draw, (layout.pad, 5), f"{stage}  ·  {n_channels}×{height}×{width}  ·  top {len(chosen)} channels by mean",
-             16)
+    _caption(draw, (layout.pad, 5), f"{stage}  ·  {n_channels}×{height}×{width}", 16)  # which tiles: the page says
     picked = channels.maps[: len(chosen)]  # (n, H, W)
     low = picked.min(axis=(1, 2), keepdims=True)
     span = picked.max(axis=(1, 2), keepdims=True) - low
@@ -192,17 +197,34 @@ def channel_at(channels: StageChannels, x: float, y: float, layout: GridLayout =
 
 def render_channel(channels: StageChannels, channel: int, *, stage: str, size: int = 336,
                    cmap: str = FEATURE_COLORMAP) -> Image.Image:
-    """One shown channel enlarged, with its number, resolution and value range written under it."""
+    """One shown channel enlarged, headed by its stage, number and resolution, over its colour scale.
+
+    The bar under the map runs from the channel's minimum (left) to its maximum (right), the colours
+    of the map, with ▲ at its mean: numbers and a symbol, no words (the page's label explains the bar).
+    """
     (position,) = np.flatnonzero(channels.indices == channel)[:1]
     values = channels.maps[position]
     tile = Image.fromarray(colorize(_normalise(values), cmap)).resize((size, size), Image.NEAREST)
-    out = Image.new("RGB", (size + 16, size + 56), BACKGROUND)
-    out.paste(tile, (8, 8))
+    head, bar_h, foot = 24, 14, 22
+    out = Image.new("RGB", (size + 16, head + size + 6 + bar_h + 6 + foot), BACKGROUND)
     draw = ImageDraw.Draw(out)
     h, w = values.shape
-    _caption(draw, (8, size + 12), f"{stage} · channel #{channel} · {h}×{w}", 15)
-    _caption(draw, (8, size + 32), f"min {values.min():.2f} · mean {values.mean():.2f} · max {values.max():.2f}", 13,
-             fill=(90, 90, 90))
+    _caption(draw, (8, 3), f"{stage} · #{channel} · {h}×{w}", 15)
+    out.paste(tile, (8, head))
+    bar_y = head + size + 6
+    bar = colorize(np.linspace(0.0, 1.0, size)[None, :], cmap)  # (1, size, 3)
+    out.paste(Image.fromarray(np.repeat(bar, bar_h, axis=0)), (8, bar_y))
+    low, mean, high = float(values.min()), float(values.mean()), float(values.max())
+    x_mean = 8 + (round((mean - low) / (high - low) * (size - 1)) if high > low else 0)
+    draw.polygon([(x_mean, bar_y + bar_h - 1), (x_mean - 5, bar_y + bar_h + 7), (x_mean + 5, bar_y + bar_h + 7)],
+                 fill=INK)
+    y_text, small = bar_y + bar_h + 7, font(13)
+    draw.text((8, y_text), f"{low:.2f}", font=small, fill=(90, 90, 90))
+    draw.text((8 + size, y_text), f"{high:.2f}", font=small, fill=(90, 90, 90), anchor="ra")
+    mean_text = f"{mean:.2f}"
+    half = small.getlength(mean_text) / 2
+    draw.text((min(max(x_mean, 8 + 40 + half), 8 + size - 40 - half), y_text), mean_text, font=small, fill=INK,
+              anchor="ma")
     return out
 
 

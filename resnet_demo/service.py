@@ -13,13 +13,15 @@
   work by a duration function, with arguments and results that pickle (paths, numbers, numpy
   arrays, PIL images, dataclasses). Elsewhere they are plain calls.
 * Cache. The bundled example photos' results are kept (lazily, after first use, for every
-  visitor), keyed by the photo's content and every control.
+  visitor), keyed by the photo's content and every control. Each caller gets its own copy, so
+  no caller can change what a later one is given.
 
 No gradio here: the UI calls this module, this module calls the engine.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
 import hashlib
@@ -138,6 +140,14 @@ class Service:
         for depth in self.config.preload:
             self.model(depth, progress=progress)
 
+    def close(self) -> None:
+        """End the engine thread once the work already queued on it is done (safe to call twice).
+
+        A closed service refuses new model work (`on_engine` raises RuntimeError). Whoever made
+        a service closes it when done (tests do, so engine threads never pile up across a run).
+        """
+        self._engine.shutdown(wait=True, cancel_futures=True)
+
     # -- models --------------------------------------------------------------------------------
 
     @property
@@ -244,14 +254,14 @@ class Service:
                 with self._lock:
                     if key in self._results:
                         self._results.move_to_end(key)
-                        return self._results[key]
+                        return copy.deepcopy(self._results[key])  # each caller its own: none can change the next's
             if model.device.type == "cpu" and not zerogpu.ON_ZEROGPU:
                 result = self.on_engine(_explain_borrowed, model, str(path), options)
             else:
                 result = self.on_engine(_explain_on_device, *self._device_args(model), str(path), options)
         if key is not None:
             with self._lock:
-                self._results[key] = result
+                self._results[key] = copy.deepcopy(result)
                 while len(self._results) > self._cache_size:
                     self._results.popitem(last=False)
         return result

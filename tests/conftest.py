@@ -88,3 +88,19 @@ def random_model():
         return load_model(depth, weights="random", device="cpu")
 
     return get
+
+
+@pytest.fixture
+def make_service():
+    """Service(config, **kwargs) for one test, closed (its engine thread ended) when the test ends."""
+    from resnet_demo.service import Service
+
+    made = []
+
+    def make(config, **kwargs):
+        made.append(Service(config, **kwargs))
+        return made[-1]
+
+    yield make
+    for service in made:
+        service.close()

@@ -73,7 +73,7 @@ def save_fake_imagenet_weights(depth: int, seed: int = 1):
 
 
 @contextlib.contextmanager
-def serve_app(config, *, concurrency: int = 2):
+def serve_app(config, *, concurrency: int = 2, fair=None, auth=None):
     """Start the real app for `config` on a free localhost port in this process.
 
     Yields (url, demo, service), so a test can also look inside: the service's lanes, Gradio's
@@ -86,14 +86,16 @@ def serve_app(config, *, concurrency: int = 2):
     zoo.MODEL_CACHE.clear()
     service = Service(config)
     service.start()
-    demo, options = build_app(service, concurrency=concurrency)
+    demo, options = build_app(service, concurrency=concurrency, fair=fair)
     demo.queue(max_size=50, default_concurrency_limit=concurrency)
     port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **options)
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, auth=auth,
+                **options)
     try:
         yield f"http://127.0.0.1:{port}/", demo, service
     finally:
         demo.close()
+        service.close()
         zoo.MODEL_CACHE.clear()
 
 

@@ -34,9 +34,12 @@ class Answer:
 class RawClient:
     """Talks to a running app at `url` through its HTTP API only."""
 
-    def __init__(self, url: str, *, timeout: float = 180.0) -> None:
+    def __init__(self, url: str, *, timeout: float = 180.0, source: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        """`source`: the local address to connect from (any of 127/8 on loopback: a distinct visitor)."""
         self.url = url.rstrip("/")
-        self.http = httpx.Client(timeout=timeout)
+        transport = httpx.HTTPTransport(local_address=source) if source else None
+        self.http = httpx.Client(timeout=timeout, transport=transport, headers=headers)
         self.config = self.http.get(f"{self.url}/config").json()
         self.events = {d.get("api_name") or f"#{d['id']}": d["id"] for d in self.config["dependencies"]}
 

@@ -36,7 +36,9 @@ def no_progress(fraction=None, desc=None):
 
 @pytest.fixture(scope="module")
 def service():
-    return Service(AppConfig(weights="random", device="cpu", probe_network=False))
+    made = Service(AppConfig(weights="random", device="cpu", probe_network=False))
+    yield made
+    made.close()
 
 
 def test_class_parameter_accepts_chinese_pinyin_and_both_label_forms():

@@ -29,3 +29,29 @@ def test_an_error_in_any_job_reaches_the_caller():
         for jobs in ({"a": boom, "b": lambda: 1}, {"a": lambda: 1, "b": boom}):
             with pytest.raises(RuntimeError, match="drawing failed"):
                 fan_out(jobs, pool)
+
+
+def test_when_one_job_fails_the_others_end_before_the_error_reaches_the_caller():
+    """No job of a failed call is left running (or waiting to run) after fan_out has raised."""
+    started, release, ended, ran = threading.Event(), threading.Event(), threading.Event(), []
+
+    def boom():
+        assert started.wait(10), "the pooled job never started"
+        release.set()  # the slow job may finish now; fan_out must wait for it before raising
+        raise RuntimeError("drawing failed")
+
+    def slow():
+        started.set()
+        assert release.wait(10), "the failing job never ran"
+        ended.set()
+        return "slow"
+
+    def queued():
+        ran.append("queued")
+        return "queued"
+
+    with ThreadPoolExecutor(1) as pool:  # one worker: "queued" waits behind "slow"
+        with pytest.raises(RuntimeError, match="drawing failed"):
+            fan_out({"boom": boom, "slow": slow, "queued": queued}, pool)
+        assert ended.is_set()  # the running job was awaited
+        assert ran == []  # the job still waiting in the pool was cancelled

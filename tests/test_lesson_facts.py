@@ -127,12 +127,13 @@ def compared(photo_path, tmp_path_factory):
 
     path = save_fake_imagenet_weights(18)
     zoo.MODEL_CACHE.clear()
+    service = Service(AppConfig(weights="imagenet", device="cpu", probe_network=False))
     try:
-        handlers = TeachHandlers(Service(AppConfig(weights="imagenet", device="cpu", probe_network=False)),
-                                 outbox=tmp_path_factory.mktemp("outbox"))
+        handlers = TeachHandlers(service, outbox=tmp_path_factory.mktemp("outbox"))
         return {lang: handlers.compare(str(photo_path), [18, 34], "gradcam", "layer4",
                                        SimpleNamespace(headers={"accept-language": lang}))[0] for lang in LANGS}
     finally:
+        service.close()
         path.unlink()
         zoo.MODEL_CACHE.clear()
 

@@ -10,7 +10,7 @@ from PIL import Image, ImageFilter
 
 from resnet_demo import explain, render
 from resnet_demo.cams import top_channels
-from resnet_demo.display import Display, crop_photo
+from resnet_demo.display import Display, StageChannels, crop_photo
 
 
 @pytest.fixture(scope="module")
@@ -104,4 +104,26 @@ def test_clicking_a_tile_finds_its_channel(result, display):
     assert render.channel_at(channels, 2, 2) is None  # the title bar
     assert render.channel_at(channels, x0 + 97, y0 + 10) is None  # the gap between tiles
     big = render.render_channel(channels, int(top[0]), stage="layer3")
-    assert big.size == (352, 392)
+    assert big.size == (352, 408)
+
+
+def test_enlarged_channel_shows_its_scale_and_mean_without_words():
+    """The bar under the map is the colormap from min (left) to max (right); ▲ sits at the mean's place."""
+    values = np.zeros((1, 4, 4), np.float32)
+    values[0, 0, :] = 4.0  # min 0, max 4, mean 1: the mean a quarter of the way along
+    channels = StageChannels(shape=(7, 4, 4), indices=np.array([5]), maps=values)
+    big = np.asarray(render.render_channel(channels, 5, stage="layer2", size=200))
+    bar_y = 24 + 200 + 6 + 7  # the bar's middle row
+    lut = render.colormap_lut(render.FEATURE_COLORMAP)
+    assert tuple(big[bar_y, 8]) == tuple(lut[0]) and tuple(big[bar_y, 8 + 199]) == tuple(lut[255])
+    marker_row = big[24 + 200 + 6 + 14 + 4]  # the ▲ under the bar, drawn in ink
+    dark = np.flatnonzero(marker_row.sum(axis=1) < 200)
+    assert dark.size and abs(dark.mean() - (8 + round(0.25 * 199))) <= 1
+
+
+def test_a_stage_without_a_cam_is_a_plain_grey_tile(result, display):
+    shapes = {k: v.shape for k, v in result.stages.items()}
+    strip = np.asarray(render.render_cam_strip(display.crop, {"layer4": result.cam}, shapes))
+    tile = strip[26:26 + 224, 8:8 + 224]  # layer1: not computed
+    assert (tile == render.NOT_COMPUTED).all()  # no words drawn in it
+    assert not (strip[26:26 + 224, -8 - 224:-8] == render.NOT_COMPUTED).all()  # layer4 is

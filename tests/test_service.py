@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
@@ -16,14 +15,14 @@ import torchvision
 
 from resnet_demo import WeightsUnavailableError, zerogpu
 from resnet_demo.lanes import Cancelled, ForegroundGate, check_stop
-from resnet_demo.service import AppConfig, Service, _compare_seconds, _explain_seconds, _score_cam_seconds
+from resnet_demo.service import ENGINE_THREAD, AppConfig, Service, _compare_seconds, _explain_seconds, _score_cam_seconds
 
 
-def test_a_weights_file_serves_its_depth_and_imagenet_the_others(tmp_path, photo_path):
+def test_a_weights_file_serves_its_depth_and_imagenet_the_others(make_service, tmp_path, photo_path):
     path = tmp_path / "class-r18.pt"
     torch.manual_seed(6)
     torch.save(torchvision.models.resnet18().state_dict(), path)
-    service = Service(AppConfig(weights=str(path), device="cpu"))
+    service = make_service(AppConfig(weights=str(path), device="cpu"))
     service.start()  # the network probe fails in tests: the other depths fall back to random, visibly
     assert service.file_depth() == 18 and service.weights_for(18) == str(path)
     assert service.weights_for(50) == "random" and service.is_untrained(50) and not service.is_untrained(18)
@@ -36,8 +35,8 @@ def test_a_bad_weights_file_stops_the_app_at_start(tmp_path):
         Service(AppConfig(weights=str(tmp_path / "junk.pt"), device="cpu")).start()
 
 
-def test_score_cam_never_runs_in_the_foreground_lane(photo_path):
-    service = Service(AppConfig(weights="random", device="cpu", probe_network=False))
+def test_score_cam_never_runs_in_the_foreground_lane(make_service, photo_path):
+    service = make_service(AppConfig(weights="random", device="cpu", probe_network=False))
     fast = service.explain_photo(photo_path, depth=18, method="scorecam", stage="layer4", top_k=3)
     assert fast.cam is None and fast.cams_by_stage == {} and len(fast.predictions) == 3
     slow = service.score_cam(photo_path, depth=18, stage="layer4")
@@ -45,26 +44,57 @@ def test_score_cam_never_runs_in_the_foreground_lane(photo_path):
     assert [p.index for p in slow.predictions[:3]] == [p.index for p in fast.predictions]
 
 
-def test_the_slow_lane_yields_to_cheap_requests_and_stops(photo_path):
-    service = Service(AppConfig(weights="random", device="cpu", probe_network=False, score_cam_channels=64))
-    batches, stop = [], threading.Event()
+def test_the_slow_lane_yields_to_cheap_requests_and_stops(make_service, photo_path):
+    """Score-CAM waits while a cheap request is in flight, then runs, and a stop ends it at the next batch.
+
+    No sleeps: the test leaves the foreground once Score-CAM has asked to run, and asks it to stop
+    from inside its second wait, so exactly two batches are ever asked for.
+    """
+    service = make_service(AppConfig(weights="random", device="cpu", probe_network=False, score_cam_channels=64))
+    entered, asked, stop, waits, outcome = threading.Event(), threading.Event(), threading.Event(), [], []
     real_wait = service.gate.wait_idle
 
     def wait_idle(timeout=10.0):
-        batches.append(service.gate.active)
-        return real_wait(timeout)
+        active = service.gate.active
+        entered.set()
+        idle = real_wait(timeout)
+        waits.append((active, idle))
+        asked.set()
+        if len(waits) == 2:
+            stop.set()  # the visitor presses stop just before the second batch
+        return idle
+
+    def run():
+        try:
+            outcome.append(service.score_cam(photo_path, depth=18, should_stop=stop.is_set))
+        except BaseException as exc:  # noqa: BLE001 - the outcome is asserted below, in the test's thread
+            outcome.append(exc)
 
     service.gate.wait_idle = wait_idle
+    worker = threading.Thread(target=run)
     with service.gate.foreground():  # a cheap request in flight: Score-CAM must not start a batch
-        worker = threading.Thread(
-            target=lambda: pytest.raises(Cancelled, service.score_cam, photo_path, depth=18, should_stop=stop.is_set))
         worker.start()
-        time.sleep(1.0)
-        assert batches == [1]  # it asked once and is waiting
-    time.sleep(1.0)  # the cheap request left: batches run
-    stop.set()
+        assert entered.wait(10), "Score-CAM never asked whether cheap requests were in flight"
+        assert not asked.is_set() and waits == []  # it cannot pass the wait while we are in flight
+    assert asked.wait(10), "Score-CAM did not start after the cheap request left"
     worker.join(timeout=60)
-    assert not worker.is_alive() and len(batches) >= 2 and batches[-1] == 0
+    assert not worker.is_alive(), "Score-CAM did not stop"
+    assert waits == [(1, True), (0, True)]  # waited out the cheap request, ran batch 1, stopped before batch 2
+    assert len(outcome) == 1 and isinstance(outcome[0], Cancelled), outcome
+
+
+
+def test_close_ends_the_engine_thread_and_refuses_later_work(photo_path):
+    before = set(threading.enumerate())
+    service = Service(AppConfig(weights="random", device="cpu", probe_network=False))
+    assert service.on_engine(threading.current_thread) is not threading.current_thread()  # it ran there
+    engine = [t for t in set(threading.enumerate()) - before if t.name.startswith(ENGINE_THREAD)]
+    assert len(engine) == 1 and engine[0].is_alive()
+    service.close()
+    service.close()  # twice is fine
+    assert not engine[0].is_alive()
+    with pytest.raises(RuntimeError):
+        service.on_engine(len, "x")
 
 
 def test_foreground_gate_and_stop_checks():

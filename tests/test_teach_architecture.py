@@ -1,4 +1,4 @@
-"""The stage table against torchvision's published figures and the paper, and the block diagram."""
+"""The stage table against torchvision's published figures and the paper (the diagram: test_teach_diagram.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from PIL import Image
 from helpers import hooks_left
 from resnet_demo import DEPTHS
 from resnet_demo.teach.architecture import COLUMNS, Architecture, architecture, describe_architecture, format_count
-from resnet_demo.teach.diagram import render_block_diagram
 
 BLOCKS_PER_STAGE = {18: [2, 2, 2, 2], 34: [3, 4, 6, 3], 50: [3, 4, 6, 3], 101: [3, 4, 23, 3], 152: [3, 8, 36, 3]}
 """Table 1 of He et al. (2016), "Deep Residual Learning for Image Recognition"."""
@@ -131,17 +130,6 @@ def test_bad_arguments_raise_specific_errors():
         describe_architecture(torch.nn.Linear(2, 2), 18)
     with pytest.raises(ValueError, match="input_size"):
         describe_architecture(model, 18, input_size=8)
-
-
-def test_block_diagram_is_a_cached_rgb_picture():
-    image = render_block_diagram()
-    assert isinstance(image, Image.Image) and image.mode == "RGB"
-    assert 800 <= image.width <= 1600 and 400 <= image.height <= 900
-    assert image.width > image.height  # two blocks side by side
-    colours = image.getcolors(maxcolors=1 << 20)
-    assert colours is not None and len(colours) > 50  # drawn on, not blank
-    assert max(colours)[1] == (255, 255, 255)  # mostly white background
-    assert render_block_diagram() is image
 
 
 def test_stage_facts_of_a_real_model_at_another_input_size():

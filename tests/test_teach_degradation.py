@@ -144,7 +144,8 @@ def test_generated_set_is_deterministic_balanced_and_varied():
 
 
 def test_load_lab_data_generated_names_itself_and_normalises(tiny_data):
-    assert tiny_data.kind == "generated" and "generated" in tiny_data.description
+    assert tiny_data.kind == "generated" and "generated" in tiny_data.description  # the CLI's English line
+    assert (tiny_data.count, tiny_data.image_size, tiny_data.fallback) == (40, 8, None)
     assert len(tiny_data.classes) == 10 and len(tiny_data.labels) == 40
     x = lab_data.normalise(tiny_data.images, tiny_data)  # (40, 3, 8, 8)
     torch.testing.assert_close(x.mean((0, 2, 3)), torch.zeros(3), atol=1e-4, rtol=0)
@@ -153,7 +154,8 @@ def test_load_lab_data_generated_names_itself_and_normalises(tiny_data):
 
 def test_cifar10_offline_auto_falls_back_and_cifar10_raises(offline):
     data = load_lab_data(kind="auto", image_size=8, size=20)
-    assert data.kind == "generated" and "CIFAR-10 could not be had" in data.description
+    assert data.kind == "generated" and data.fallback == "offline"  # a fact the page words in its language
+    assert "CIFAR-10 could not be had: offline" in data.description
     with pytest.raises(DatasetUnavailableError, match="download --what cifar10") as info:
         load_lab_data(kind="cifar10", image_size=8, size=20)
     assert isinstance(info.value, DemoError)
@@ -223,7 +225,7 @@ def _plain_numbers(value) -> bool:
         return all(isinstance(k, str) and _plain_numbers(v) for k, v in value.items())
     if isinstance(value, (tuple, list)):
         return all(_plain_numbers(v) for v in value)
-    return isinstance(value, (int, float, str))
+    return value is None or isinstance(value, (int, float, str))  # None: no fallback
 
 
 @pytest.mark.parametrize("device", DEVICES)
@@ -359,7 +361,8 @@ def test_load_recorded_returns_the_shipped_run():
     path = lab_results.RECORDED_DIR / "degradation_cpu.json"
     assert path.stat().st_size < 200_000
     assert run.preset == "cpu" and isinstance(run.config, LabConfig) and run.duration_s > 0
-    assert run.machine and run.torch_version and run.date
+    assert run.cpu and run.cores >= 1 and run.threads >= 1 and run.torch_version and run.date
+    assert run.points[-1].dataset_images == run.config.train_size and run.points[-1].dataset_size == run.config.image_size
     iterations = [p.iteration for p in run.points]
     assert iterations == sorted(iterations) and run.points[-1].final and len(run.points) >= 20
     assert set(run.points[-1].errors) == {"plain-20", "plain-56", "resnet-20", "resnet-56"}
@@ -370,7 +373,8 @@ def test_load_recorded_returns_the_shipped_run():
 
 def test_save_and_load_recorded_round_trip(tiny_data, tmp_path, monkeypatch):
     points = list(run_lab(dataclasses.replace(TINY, iterations=12, report_every=1), data=tiny_data))
-    run = lab_results.RecordedRun(preset="gpu", config=TINY, points=tuple(points), machine="test", device="cpu",
+    run = lab_results.RecordedRun(preset="gpu", config=TINY, points=tuple(points), cpu="test", cores=2, threads=1,
+                                  gpu="NVIDIA test", device="cpu",
                                   torch_version=torch.__version__, date="2025-01-01T00:00:00Z", duration_s=1.5,
                                   load_average=(0.1, 0.2), note="test")
     monkeypatch.setattr(lab_results, "RECORDED_DIR", tmp_path)

@@ -21,6 +21,7 @@ from torch import nn
 from helpers import hooks_left
 from resnet_demo import load_model
 from resnet_demo.capture import residual_blocks
+from resnet_demo.teach import gradflow
 from resnet_demo.teach.gradflow import (
     GradientFlow,
     forward_blocks,
@@ -237,16 +238,43 @@ def test_bad_arguments_are_named(random_model, photo):
         m.module.eval()
 
 
-def test_gradient_flow_holds_the_models_lock(random_model, photo):
-    m = random_model(18)
-    results = []
-    with m.lock:
+class WatchedLock:
+    """The model's lock, telling the test when someone asks for it and who holds it."""
+
+    def __init__(self, lock) -> None:
+        self.lock, self.asked, self.owner = lock, threading.Event(), None
+
+    def __enter__(self):
+        self.asked.set()
+        self.lock.acquire()
+        self.owner = threading.current_thread()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.owner = None
+        self.lock.release()
+
+
+def test_gradient_flow_holds_the_models_lock(random_model, photo, monkeypatch):
+    base = random_model(18)
+    m = dataclasses.replace(base, lock=WatchedLock(base.lock))
+    inside, results = [], []
+    real_norms = gradflow.gradient_norms
+
+    def watched_norms(*args, **kwargs):
+        inside.append(m.lock.owner is threading.current_thread())
+        return real_norms(*args, **kwargs)
+
+    monkeypatch.setattr(gradflow, "gradient_norms", watched_norms)
+    with base.lock:  # another request holds the model
         worker = threading.Thread(target=lambda: results.append(gradient_flow(None, m, photo)))
         worker.start()
-        worker.join(timeout=1.0)
-        assert worker.is_alive() and not results  # waiting for the lock we hold
+        assert m.lock.asked.wait(30), "gradient_flow never asked for the model's lock"
+        assert not results and inside == []  # it cannot compute while we hold the lock
     worker.join(timeout=60)
-    assert results and results[0]["random/plain"].norms == gradient_flow(None, m, photo)["random/plain"].norms
+    assert not worker.is_alive() and len(results) == 1
+    assert inside == [True, True]  # both variants computed while holding the lock
+    assert results[0]["random/plain"].norms == gradient_flow(None, base, photo)["random/plain"].norms
 
 
 # What the module docstring reports for random init on assets/cat.jpg: last→first growth of the

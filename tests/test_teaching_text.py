@@ -186,8 +186,12 @@ def test_shortcut_note_of_every_block(reference, depth):
 
 
 def test_architecture_handler_returns_the_note(tmp_path):
+    """The handler's note states torchvision's published figures and the paper's shapes for the depth asked."""
     _, totals, _, _ = TeachHandlers(None, outbox=tmp_path).architecture(18)
-    assert totals == architecture_note(architecture(18), "en")
+    meta = torchvision.models.ResNet18_Weights.IMAGENET1K_V1.meta  # 11,689,512 parameters, 1.814 GFLOPs
+    assert totals.startswith("**ResNet-18**") and f"{meta['num_params'] / 1e6:.1f} M parameters" in totals
+    assert f"{meta['_ops']:.2f} GMACs" in totals
+    assert "64×56×56 → 128×28×28" in totals and "256×14×14 → 512×7×7" in totals  # the paper's Table 1
 
 
 # -- the static sentences: what they claim for all depths ------------------------------------------

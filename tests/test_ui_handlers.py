@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import html
 import json
 import pickle
 import threading
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -17,7 +18,7 @@ from PIL import Image
 
 from resnet_demo import ResourceExhaustedError, WeightsUnavailableError
 from resnet_demo.images import crop_box
-from resnet_demo.service import AppConfig, Service
+from resnet_demo.service import AppConfig
 from resnet_demo.ui import params
 from resnet_demo.ui.handlers import Handlers, user_error
 from resnet_demo.ui.shown import DisplayStore
@@ -38,8 +39,8 @@ def no_progress(fraction=None, desc=None):
 
 
 @pytest.fixture
-def handlers(tmp_path):
-    return Handlers(Service(AppConfig(weights="random", device="cpu", probe_network=False)), outbox=tmp_path)
+def handlers(tmp_path, make_service):
+    return Handlers(make_service(AppConfig(weights="random", device="cpu", probe_network=False)), outbox=tmp_path)
 
 
 def explain(h, path, depth=18, method="gradcam", target="", top_k=5, all_stages=True, lang="en-US"):
@@ -118,7 +119,7 @@ def test_picking_a_prediction_enlarging_and_exporting(handlers, photo_path):
     with Image.open(full) as image:
         assert image.size == (263, 262)  # the photo is small: full resolution is its own crop
     enlarge = handlers.enlarger("layer3")
-    assert Image.open(enlarge(shown, SimpleNamespace(index=[60, 90]))).size == (352, 392)
+    assert Image.open(enlarge(shown, SimpleNamespace(index=[60, 90]))).size == (352, 408)
     for nothing in (None, [1], {"a": 1}, [2, 2]):  # no index, or the title bar: nothing to enlarge
         assert not isinstance(enlarge(shown, SimpleNamespace(index=nothing)), str)
     for junk in (["x", "y"], [float("nan"), 3], [10**9, 5]):  # what only a hand-made request sends
@@ -159,6 +160,31 @@ def test_bad_uploads_get_a_message_not_a_traceback(handlers, tmp_path, content, 
     with pytest.raises(gr.Error) as info:
         explain(handlers, bad, lang="zh-CN,zh;q=0.9")
     assert info.value.message.startswith(ZH["err_image"])
+    words = re.sub(r"JPEG|PNG|WebP|GIF|BMP|TIFF|SVG", "", info.value.message)  # format names are names
+    assert not re.search(r"[A-Za-z]{3,}", words), info.value.message  # the case in Chinese, not the engine's English
+
+
+@pytest.mark.parametrize("size", [(20, 40), (2000, 40)])
+def test_an_image_error_is_worded_with_its_numbers_in_the_page_language(handlers, tmp_path, size):
+    from PIL import Image
+
+    path = tmp_path / "odd.png"
+    Image.new("RGB", size, (90, 120, 200)).save(path)
+    with pytest.raises(gr.Error) as info:
+        explain(handlers, path, lang="zh-CN")
+    message = info.value.message
+    assert message.startswith(ZH["err_image"] + "这张图像") and f"{size[0]}×{size[1]} 像素" in message
+    assert "pixels" not in message
+
+
+def test_an_engine_error_without_a_worded_case_is_not_shown_in_english_on_a_zh_page(caplog):
+    exc = WeightsUnavailableError("/srv/w.pth is not a PyTorch state_dict file (bad zip).")
+    zh, en = user_error(exc, "zh-CN").message, user_error(exc, "en").message
+    assert zh == ZH["err_weights"] + ZH["err_detail_logged"] and "state_dict" in caplog.text
+    assert en.startswith(EN["err_weights"] + " ") and "/srv/w.pth is not a PyTorch" in en
+    oom = user_error(ResourceExhaustedError("The CUDA ran out…", reason="out_of_memory", device="CUDA", depth=152),
+                     "zh-CN").message
+    assert oom == ZH["err_memory"] + "请稍后再试，或选择较浅的网络（这次是 CUDA 上的 ResNet-152）。"
 
 
 @pytest.mark.parametrize(
@@ -212,8 +238,8 @@ def test_faults_give_messages_and_the_next_request_works(handlers, photo_path, m
     assert explain(handlers, photo_path)[0]
 
 
-def test_offline_imagenet_falls_back_to_random_with_a_banner(tmp_path, photo_path):
-    service = Service(AppConfig(weights="imagenet", device="cpu"))  # the network probe fails in tests
+def test_offline_imagenet_falls_back_to_random_with_a_banner(tmp_path, photo_path, make_service):
+    service = make_service(AppConfig(weights="imagenet", device="cpu"))  # the network probe fails in tests
     service.start()
     h = Handlers(service, outbox=tmp_path)
     assert service.state.offline and service.is_untrained(50)
@@ -222,8 +248,8 @@ def test_offline_imagenet_falls_back_to_random_with_a_banner(tmp_path, photo_pat
     assert out[OUT["banner"]]["visible"] and "ResNet-18" in out[OUT["banner"]]["value"]
 
 
-def test_a_bad_weights_file_is_an_error_not_a_fallback(tmp_path, photo_path):
-    h = Handlers(Service(AppConfig(weights=str(tmp_path / "missing.pt"), device="cpu")), outbox=tmp_path)
+def test_a_bad_weights_file_is_an_error_not_a_fallback(tmp_path, photo_path, make_service):
+    h = Handlers(make_service(AppConfig(weights=str(tmp_path / "missing.pt"), device="cpu")), outbox=tmp_path)
     with pytest.raises(gr.Error, match="No weights file"):
         explain(h, photo_path, all_stages=False)
 
@@ -249,15 +275,67 @@ def test_score_cam_answers_fast_then_fills_in_the_map_in_the_slow_lane(handlers,
 
 
 def test_stopping_score_cam_stops_the_engine(handlers, photo_path, monkeypatch):
-    batches, real = [], handlers.service.gate.wait_idle
-    monkeypatch.setattr(handlers.service.gate, "wait_idle", lambda timeout=10.0: batches.append(1) or real(timeout))
+    batches, three, real = [], threading.Event(), handlers.service.gate.wait_idle
+
+    def counted(timeout=10.0):
+        batches.append(1)
+        if len(batches) == 3:
+            three.set()
+        return real(timeout)
+
+    monkeypatch.setattr(handlers.service.gate, "wait_idle", counted)
+    before = set(threading.enumerate())
     steps = handlers.score_cam(str(photo_path), 18, "layer4", "", 5, 0.5, request())
     next(steps)
-    while len(batches) < 3:
-        time.sleep(0.05)
+    (engine,) = [t for t in set(threading.enumerate()) - before if t.name == "score-cam"]
+    assert three.wait(60), "Score-CAM never reached its third batch"
     steps.close()  # what Gradio does on the stop button, or when the visitor leaves
-    time.sleep(1.5)
-    stopped_at = len(batches)
-    time.sleep(1.5)
-    assert len(batches) == stopped_at < 128 // 4  # no batch after the stop; far from all 32
-    assert not [t for t in threading.enumerate() if t.name == "score-cam"]
+    engine.join(30)
+    assert not engine.is_alive(), "Score-CAM kept running after the stop"
+    assert 3 <= len(batches) <= 4 < 128 // 4  # at most the batch that had begun; far from all 32
+
+
+def test_downloads_after_the_outbox_swept_the_results_files_say_so(handlers, photo_path):
+    """An hour later the outbox has removed the result's folder: a clear message, never a link to nothing."""
+    shown = explain(handlers, photo_path, all_stages=False)[OUT["shown"]]
+    handlers.outbox.keep_seconds, handlers.outbox._last_sweep = -1, 0.0  # the next request sweeps everything
+    redrawn, _, _ = handlers.rerender(shown, 0.3)  # a redraw writes new files: it still works
+    assert Path(redrawn).is_file()
+    assert not any(Path(f).exists() for f in shown.files)  # swept by that redraw's new folder
+    for export in (lambda: handlers.export_npz(shown, request()), lambda: handlers.export_full(shown, 0.5, request())):
+        with pytest.raises(gr.Error) as info:
+            export()
+        assert info.value.message == EN["err_expired"]
+    with pytest.raises(gr.Error) as info:
+        handlers.export_npz(shown, request("zh-CN"))
+    assert info.value.message == ZH["err_expired"]
+
+
+def test_every_case_the_engine_names_is_worded_in_both_languages():
+    """Each `reason="…"` an engine error is raised with has a sentence in EN and ZH with the same fields."""
+    root = Path(__file__).resolve().parents[1] / "resnet_demo"
+    reasons = {m for f in root.rglob("*.py") for m in re.findall(r'reason="(\w+)"', f.read_text(encoding="utf-8"))}
+    assert {"too_small", "unreadable", "paste_damaged", "out_of_memory"} <= reasons
+    for reason in reasons:
+        key = f"err_reason_{reason}"
+        assert key in EN and key in ZH, key
+        assert set(re.findall(r"\{(\w+)", EN[key])) == set(re.findall(r"\{(\w+)", ZH[key])), key
+
+
+def test_the_status_line_names_the_engines_phases_in_the_page_language(handlers, photo_path):
+    status = explain(handlers, photo_path, lang="zh-CN")[OUT["status"]]
+    assert "前向传播" in status and "反向传播" in status
+    words = set(re.findall(r"[A-Za-z]{2,}", re.sub(r"ResNet-\d+", "", status)))
+    assert words <= {"cpu", "cuda", "ms", "CAM"}, words  # units and names; no English word of the engine's
+    assert "forward" in explain(handlers, photo_path)[OUT["status"]]
+
+
+def test_an_engine_errors_case_survives_pickling():
+    """A ZeroGPU worker's error crosses a process: its reason and facts must arrive with it."""
+    from resnet_demo import ImageError
+
+    sent = ImageError("This image is only 20×20 pixels…", reason="too_small", width=20, height=20, min_side=32)
+    got = pickle.loads(pickle.dumps(sent))
+    assert type(got) is ImageError and str(got) == str(sent)
+    assert (got.reason, got.facts) == ("too_small", {"width": 20, "height": 20, "min_side": 32})
+    assert "20×20 像素" in user_error(got, "zh-CN").message

@@ -14,22 +14,36 @@ from resnet_demo.service import AppConfig
 from resnet_demo.ui.in_flight import InFlight
 
 
+def wait_for(condition, what: str, timeout: float = 10.0) -> None:
+    """Wait until `condition()` holds; fail with `what` after `timeout` seconds (never hang)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.005)
+
+
 def test_second_identical_call_waits_for_the_first_and_shares_its_answer():
-    in_flight, calls, started = InFlight(), [], threading.Event()
+    in_flight, calls, started, release = InFlight(), [], threading.Event(), threading.Event()
 
     def compute():
         calls.append(1)
         started.set()
-        time.sleep(0.2)
+        assert release.wait(10), "the test never released the first computation"
         return object()
 
     results = []
     first = threading.Thread(target=lambda: results.append(in_flight.run("k", compute)))
     first.start()
-    started.wait(5)
-    results.append(in_flight.run("k", compute))  # while the first runs
-    first.join()
-    assert len(calls) == 1 and results[0] is results[1] and in_flight.merged == 1
+    assert started.wait(10), "the first call never started its computation"
+    second = threading.Thread(target=lambda: results.append(in_flight.run("k", compute)))
+    second.start()  # while the first runs
+    wait_for(lambda: in_flight.merged == 1, "the second call to join the first")
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert not first.is_alive() and not second.is_alive()
+    assert len(calls) == 1 and len(results) == 2 and results[0] is results[1] and in_flight.merged == 1
     assert in_flight.run("k", compute) is not results[0] and len(calls) == 2  # later: computed again
 
 
@@ -38,10 +52,11 @@ def test_other_keys_no_key_and_errors():
     assert in_flight.run("a", lambda: 1) == 1 and in_flight.run("b", lambda: 2) == 2
     assert in_flight.run(None, lambda: 3) == 3
 
-    gate, errors = threading.Event(), []
+    gate, errors, runs = threading.Event(), [], []
 
     def fail():
-        gate.wait(5)
+        runs.append(1)
+        assert gate.wait(10), "the test never released the failing computation"
         raise ValueError("bad photo")
 
     def call():
@@ -53,10 +68,12 @@ def test_other_keys_no_key_and_errors():
     threads = [threading.Thread(target=call) for _ in range(3)]
     for t in threads:
         t.start()
-    time.sleep(0.2)
+    wait_for(lambda: in_flight.merged == 2, "two calls to join the first one's failing computation")
     gate.set()
     for t in threads:
-        t.join()
+        t.join(10)
+    assert not any(t.is_alive() for t in threads)
+    assert len(runs) == 1 and in_flight.merged == 2  # it ran once; the two others shared its error
     assert len(errors) == 3 and all(str(e) == "bad photo" for e in errors)
     assert not in_flight._running  # nothing left behind after an error
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from gradio_client import Client, handle_file
 from PIL import Image
 
-from helpers import save_fake_imagenet_weights, serve
+from helpers import save_fake_imagenet_weights, serve_app
 from resnet_demo import zoo
 from resnet_demo.service import AppConfig
 
@@ -16,19 +17,19 @@ pytestmark = pytest.mark.live
 
 
 @pytest.fixture(scope="module")
-def app_url():
+def app():
     """ResNet-18 has (locally written) ImageNet weights; other depths have none and no network."""
     path = save_fake_imagenet_weights(18)
     try:
-        with serve(AppConfig(weights="imagenet", device="cpu")) as url:
-            yield url
+        with serve_app(AppConfig(weights="imagenet", device="cpu")) as (url, _, service):
+            yield url, service
     finally:
         path.unlink()
 
 
 @pytest.fixture(scope="module")
-def client(app_url):
-    return Client(app_url, verbose=False)
+def client(app):
+    return Client(app[0], verbose=False)
 
 
 def test_explain_endpoint_is_named_and_documented(client):
@@ -68,6 +69,8 @@ def test_target_class_by_label(client, photo_path):
     out = client.predict(image=handle_file(str(photo_path)), depth=18, target_class="tabby", all_stages=False,
                          api_name="/explain")
     assert "ResNet-18" in out[8]
+    result = json.loads(open(out[10][1], encoding="utf-8").read())
+    assert (result["target"]["index"], result["target"]["label"]) == (281, "tabby")  # whatever the top-1 is
 
 
 def test_bad_file_gets_a_readable_message_and_the_server_stays_up(client, tmp_path, photo_path):
@@ -80,21 +83,45 @@ def test_bad_file_gets_a_readable_message_and_the_server_stays_up(client, tmp_pa
     assert len(out[0]["confidences"]) == 5
 
 
-def test_short_soak_leaves_no_hooks_and_little_growth(client, photo_path):
-    """A quick version of bench/soak.py: memory settles after warm-up and no hooks are left behind."""
+def test_short_soak_leaves_no_hooks_and_little_growth(app, client, photo_path, tmp_path):
+    """A quick version of bench/soak.py: memory settles after warm-up and no hooks are left behind.
+
+    Every request sends a photo of its own (not a bundled example, whose results the service
+    caches), and the test counts the model runs, so the checks measure requests that did work.
+    """
     import gc
 
+    import numpy as np
     import psutil
 
     from helpers import hooks_left
 
+    _, service = app
+    runs, real = [], service.on_engine
+
+    def counted(fn, *args):
+        runs.append(args[3])  # the photo's path
+        return real(fn, *args)
+
+    with Image.open(photo_path) as image:
+        pixels = np.asarray(image.convert("RGB")).copy()
+    photos = []
+    for i in range(16):
+        pixels[i, :, :] = (i * 10) % 256  # one row differs: a distinct file each time
+        photos.append(tmp_path / f"visitor-{i}.jpg")
+        Image.fromarray(pixels).save(photos[-1], quality=90)
     process = psutil.Process()
     rss = []
-    for i in range(24):
-        client.predict(image=handle_file(str(photo_path)), depth=(18, 34)[i % 2], stage=("layer4", "layer2")[i % 2],
-                       all_stages=i % 3 == 0, api_name="/explain")
-        if i in (7, 23):
-            gc.collect()
-            rss.append(process.memory_info().rss / 2**20)
+    service.on_engine = counted
+    try:
+        for i, photo in enumerate(photos):
+            client.predict(image=handle_file(str(photo)), depth=(18, 34)[i % 2], stage=("layer4", "layer2")[i % 2],
+                           all_stages=i % 3 == 0, api_name="/explain")
+            if i in (5, 15):
+                gc.collect()
+                rss.append(process.memory_info().rss / 2**20)
+    finally:
+        service.on_engine = real
+    assert len(runs) == 16 and len({Path(p).name for p in runs}) == 16  # each request ran the model on its photo
     assert rss[1] - rss[0] < 100, rss
-    assert all(hooks_left(m.module) == [] for m in zoo.MODEL_CACHE._items.values())
+    assert zoo.MODEL_CACHE.keys() and all(hooks_left(m.module) == [] for m in zoo.MODEL_CACHE._items.values())

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 import torch
 import torchvision
@@ -115,6 +118,73 @@ def test_damaged_cached_weights_are_reported():
             load_model(18, weights="imagenet", device="cpu")
     finally:
         path.unlink()
+
+
+def test_a_failed_load_is_not_kept_and_the_next_good_one_is():
+    """A damaged download, then the teacher puts a good file in its place: the same key loads."""
+    zoo.MODEL_CACHE.clear()
+    path = zoo.checkpoint_path(18)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"not a checkpoint")
+    try:
+        with pytest.raises(WeightsUnavailableError):
+            load_model(18, weights="imagenet", device="cpu")
+        assert zoo.MODEL_CACHE.keys() == []  # nothing cached for the failure
+        save_fake_imagenet_weights(18)
+        m = load_model(18, weights="imagenet", device="cpu")
+        assert m.pretrained and load_model(18, weights="imagenet", device="cpu") is m
+    finally:
+        path.unlink()
+        zoo.MODEL_CACHE.clear()
+
+
+def test_a_failed_load_lets_a_waiting_caller_try_again():
+    cache, loads, first_started = zoo.ModelCache(maxsize=2), [], threading.Event()
+    results = []
+
+    def failing():
+        loads.append("bad")
+        first_started.set()
+        time.sleep(0.2)  # long enough for the second caller to queue behind this load
+        raise WeightsUnavailableError("download cut off")
+
+    def good():
+        loads.append("good")
+        return "model"
+
+    def second():
+        assert first_started.wait(10), "the first load never started"
+        results.append(cache.get("k", good))
+
+    waiter = threading.Thread(target=second)
+    waiter.start()
+    with pytest.raises(WeightsUnavailableError):
+        cache.get("k", failing)
+    waiter.join(10)
+    assert not waiter.is_alive() and results == ["model"] and loads == ["bad", "good"]
+    assert cache.get("k", failing) == "model" and cache.keys() == ["k"]
+
+
+def test_concurrent_first_loads_of_one_depth_load_it_once():
+    cache, loads, start = zoo.ModelCache(maxsize=2), [], threading.Barrier(4)
+    results = []
+
+    def load():
+        loads.append(1)
+        time.sleep(0.5)  # a slow first load: every other caller arrives while it runs
+        return object()
+
+    def caller():
+        start.wait(10)
+        results.append(cache.get(("resnet", 50), load))
+
+    threads = [threading.Thread(target=caller) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not any(t.is_alive() for t in threads)
+    assert len(loads) == 1 and len(results) == 4 and all(r is results[0] for r in results)
 
 
 def test_weights_from_a_path(tmp_path, photo):

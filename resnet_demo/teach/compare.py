@@ -143,13 +143,16 @@ def comparison_table(
 
 
 def render_cam_row(results: list[DepthResult], *, alpha: float = 0.5) -> Image.Image:
-    """The CAM of each depth side by side, each over its own centre crop, captioned."""
-    cell, pad, caption_h = CELL, 8, 48
+    """The CAM of each depth side by side, each over its own centre crop, headed by the network's name only.
+
+    The class and its probability are in the table beside it (in the page's language): the picture
+    carries no words, so it reads the same on an English and a Chinese page.
+    """
+    cell, pad, caption_h = CELL, 8, 26
     row = Image.new("RGB", (len(results) * (cell + pad) + pad, cell + caption_h + pad), BACKGROUND)
     draw = ImageDraw.Draw(row)
     for i, r in enumerate(results):
         x0 = pad + i * (cell + pad)
         row.paste(blend(r.crop, r.cam, alpha=alpha), (x0, caption_h))
         draw.text((x0 + 2, 3), f"ResNet-{r.depth}", font=font(16), fill=(20, 20, 20))
-        draw.text((x0 + 2, 24), f"{r.label[:22]} {r.prob:.0%}", font=font(13), fill=(70, 70, 70))
     return row

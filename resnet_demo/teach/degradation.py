@@ -66,7 +66,9 @@ class LabPoint:
     losses: dict[str, float]  # network name → mean cross-entropy over the window
     grad_norms: dict[str, tuple[float, ...]]  # network name → ‖∂loss/∂(block output)‖ per block, last step
     dataset: str  # "cifar10" or "generated"
-    dataset_note: str  # LabData.description: what the data is, and why after a fallback
+    dataset_images: int  # LabData.count: how many training images
+    dataset_size: int  # LabData.image_size: their side in pixels
+    dataset_fallback: str | None  # LabData.fallback: why not CIFAR-10 ("offline", "damaged"), or None
     status: str = "running"  # one of STATUSES; anything but "running" marks the last point
 
     @property
@@ -237,7 +239,9 @@ def _point(config: LabConfig, data: LabData, nets: dict[str, _Net], *, iteration
         losses={name: float(torch.stack(list(n.loss)).mean()) for name, n in nets.items()},
         grad_norms={name: tuple(n.grad_norms.double().tolist()) for name, n in nets.items()},
         dataset=data.kind,
-        dataset_note=data.description,
+        dataset_images=data.count,
+        dataset_size=data.image_size,
+        dataset_fallback=data.fallback,
         status=status,
     )
 

@@ -13,7 +13,8 @@ Gaussian noise. Deterministic by seed, balanced, no download. It is learnable bu
 (measured at 16×16 on 10,000 images, batch 64, lr 0.02: ResNet-20's training error is 34% after
 300 steps and 1% after 2000; plain-20 needs ~1000 steps to get below 12%): thin rings, frames and
 crosses under noise take a while. It is a stand-in that shows the same optimisation effect, not
-CIFAR-10: the data set in use is always named (`LabData.kind`, `LabData.description`).
+CIFAR-10: the data set in use is always named (`LabData.kind`, with its size and, after a fallback,
+`LabData.fallback`: facts the UI words; `LabData.description` is the English line for the CLI).
 
 Images are kept as uint8 (N, 3, S, S); `normalise` turns a batch into float with the set's
 per-channel mean and standard deviation.
@@ -51,6 +52,14 @@ _CIFAR = torchvision.datasets.CIFAR10  # its url, filename and MD5s are the refe
 class DatasetUnavailableError(DemoError, RuntimeError):
     """CIFAR-10 was asked for but is not on this machine and could not be downloaded."""
 
+    REASONS = ("offline", "damaged")  # not here and no download; here but its MD5 is wrong (then deleted)
+
+    def __init__(self, reason: str, message: str) -> None:
+        if reason not in self.REASONS:
+            raise ValueError(f"reason must be one of {self.REASONS}; got {reason!r}")
+        super().__init__(message)
+        self.reason = reason  # a fact the UI words; the message is the English one for the CLI
+
 
 @dataclass(frozen=True)
 class LabData:
@@ -60,9 +69,19 @@ class LabData:
     labels: Tensor  # (N,) int64 in 0..9
     classes: tuple[str, ...]  # the 10 class names, in label order
     kind: str  # "cifar10" or "generated": what these images are
-    description: str  # one English line for the page: what the data is (and why, after a fallback)
+    count: int  # how many training images
+    image_size: int  # their side in pixels
+    fallback: str | None  # why CIFAR-10 was not used where "auto" fell back (a DatasetUnavailableError's reason)
     mean: tuple[float, float, float]  # per-channel mean of images / 255
     std: tuple[float, float, float]  # per-channel standard deviation of images / 255
+
+    @property
+    def description(self) -> str:
+        """One English line (the CLI's): what the data is, and why after a fallback (the UI words the facts)."""
+        if self.kind == "cifar10":
+            return f"CIFAR-10 training set: {self.count} photos, {self.image_size}×{self.image_size} pixels"
+        text = f"generated textures and shapes: {self.count} images in 10 classes, {self.image_size}×{self.image_size} pixels"
+        return text + (f" (CIFAR-10 could not be had: {self.fallback})" if self.fallback else "")
 
 
 def cifar10_root() -> Path:
@@ -92,6 +111,7 @@ def fetch_cifar10(*, progress: Progress | None = None, timeout: float = 30.0) ->
             download(_CIFAR.url, archive, progress=progress, timeout=timeout)
         except (URLError, OSError, ValueError) as exc:
             raise DatasetUnavailableError(
+                "offline",
                 f"CIFAR-10 ({_CIFAR.filename}, 163 MB) is not on this machine and could not be downloaded "
                 f"({short_reason(exc)}). To fix it: run `python -m resnet_demo download --what cifar10` once "
                 f"with internet access, or copy {_CIFAR.filename} into {root}; or use the generated data set."
@@ -99,6 +119,7 @@ def fetch_cifar10(*, progress: Progress | None = None, timeout: float = 30.0) ->
     if not check_integrity(str(archive), _CIFAR.tgz_md5):
         archive.unlink(missing_ok=True)
         raise DatasetUnavailableError(
+            "damaged",
             f"{archive} was damaged (its MD5 is not CIFAR-10's) and has been deleted; download it again."
         )
     if progress is not None:
@@ -209,7 +230,7 @@ def load_lab_data(
     """The lab's training set: CIFAR-10 ("cifar10"), the generated set ("generated"), or "auto".
 
     "auto" uses CIFAR-10 when it is cached or can be downloaded (`progress` reports the
-    download), else the generated set, and says why in `description`. "cifar10" raises
+    download), else the generated set, and says why in `fallback`. "cifar10" raises
     `DatasetUnavailableError` instead of falling back. `size`: how many training images (None:
     all 50,000 of CIFAR-10, or 50,000 generated); `image_size`: side in pixels (CIFAR-10's 32
     is resized with antialiasing). Same arguments, same data.
@@ -228,18 +249,13 @@ def load_lab_data(
         except DatasetUnavailableError as exc:
             if kind == "cifar10":
                 raise
-            reason = short_reason(exc.__cause__ or exc)
+            reason = exc.reason
         else:
             mean, std = _statistics(images)
-            return LabData(images, labels, classes, "cifar10",
-                           f"CIFAR-10 training set: {len(labels)} photos, {image_size}×{image_size} pixels",
-                           mean, std)
+            return LabData(images, labels, classes, "cifar10", len(labels), image_size, None, mean, std)
     images, labels = generate_textures(size=size or CIFAR10_TRAIN_IMAGES, image_size=image_size, seed=seed)
     mean, std = _statistics(images)
-    text = f"generated textures and shapes: {len(labels)} images in 10 classes, {image_size}×{image_size} pixels"
-    if reason is not None:
-        text += f" (CIFAR-10 could not be had: {reason})"
-    return LabData(images, labels, GENERATED_CLASSES, "generated", text, mean, std)
+    return LabData(images, labels, GENERATED_CLASSES, "generated", len(labels), image_size, reason, mean, std)
 
 
 def normalise(images: Tensor, data: LabData) -> Tensor:

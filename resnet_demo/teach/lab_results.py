@@ -30,7 +30,7 @@ DEPTH_COLOURS: tuple[str, ...] = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#
 """Line colour per depth, shallowest first (the paper: 20 layers blue-ish, 56 red-ish)."""
 VARIANT_LINES: dict[str, str] = {"plain": "--", "resnet": "-"}
 """Line style per variant: plain dashed, residual solid, as in the paper's figures."""
-_FORMAT = 1
+_FORMAT = 2  # 2: machine and data set as facts (cpu, cores, threads, gpu; dataset_images, dataset_size, dataset_fallback)
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,10 @@ class RecordedRun:
     preset: str  # the PRESETS name it started from ("cpu"); `config` says what changed
     config: LabConfig  # the exact settings of the run
     points: tuple[LabPoint, ...]  # thinned, in order; the last one is the run's final point
-    machine: str  # CPU or GPU model and core count, e.g. "AMD EPYC (2 cores)"
+    cpu: str  # the CPU's model name, e.g. "AMD EPYC"
+    cores: int  # the machine's CPU cores (os.cpu_count())
+    threads: int  # threads torch used (torch.get_num_threads())
+    gpu: str | None  # the GPU's name where it trained on one, else None
     device: str  # the torch device it trained on: "cpu", "cuda:0"
     torch_version: str  # torch.__version__ of the run
     date: str  # when the run started, ISO 8601 in UTC

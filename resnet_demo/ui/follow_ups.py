@@ -92,8 +92,9 @@ class FollowUpEvents:
         try:
             if not Path(shown.photo).is_file():
                 raise gr.Error(say("err_photo_gone", lang), print_exception=False)
+            files = kept_files(shown, lang)
             result = self.service.explain_photo(shown.photo, **shown.options)
-            return [*shown.files, str(save_arrays(result, self.outbox.folder() / "arrays.npz"))]
+            return [*files, str(save_arrays(result, self.outbox.folder() / "arrays.npz"))]
         except Exception as exc:
             raise user_error(exc, lang) from exc
 
@@ -107,7 +108,15 @@ class FollowUpEvents:
             cam = self.display(shown, lang).cam
             if not Path(shown.photo).is_file():
                 raise gr.Error(say("err_photo_gone", lang), print_exception=False)
+            files = kept_files(shown, lang)
             crop = self.service.photo_crop(shown.photo, shown.options["depth"])
-            return [*shown.files, self.outbox.image(render_overlay(crop, cam, alpha=alpha), "overlay_full.jpg")]
+            return [*files, self.outbox.image(render_overlay(crop, cam, alpha=alpha), "overlay_full.jpg")]
         except Exception as exc:
             raise user_error(exc, lang) from exc
+
+
+def kept_files(shown: Shown, lang: str) -> list[str]:
+    """The shown result's files, or a clear message when the outbox has swept them (never a dead link)."""
+    if not all(Path(f).is_file() for f in shown.files):
+        raise gr.Error(say("err_expired", lang), print_exception=False)
+    return list(shown.files)

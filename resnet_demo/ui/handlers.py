@@ -40,7 +40,7 @@ from .outbox import Outbox
 from .refusals import note as refusal_note, refused
 from .shown import DisplayStore, Shown
 from .slow_lane import ScoreCamEvents
-from .strings import say
+from .strings import TABLES, say
 
 log = logging.getLogger(__name__)
 # Threads that draw and encode a request's pictures once the engine has answered (PIL and numpy
@@ -83,6 +83,12 @@ def stage_shapes(shapes: dict[str, tuple[int, int, int]]) -> str:
         parts.append(f"**{name}** {c}×{h}×{w}")
         previous = (c, h, w)
     return "".join(parts)
+
+
+def phase_name(phase: str, lang: str) -> str:
+    """An engine timing phase ("forward", "cam"…) in the page's language; a phase with no name yet keeps its key."""
+    key = f"phase_{phase}"
+    return say(key, lang) if key in TABLES["en"] else phase
 
 
 class Handlers(ScoreCamEvents, FollowUpEvents):
@@ -238,7 +244,8 @@ class Handlers(ScoreCamEvents, FollowUpEvents):
             weights = say("weights_imagenet", lang)
         else:
             weights = f"{say('weights_file', lang)} {Path(r.weights).name}"
-        phases = " · ".join(f"{k} {v:.0f} ms" for k, v in r.timings.items() if k not in ("total", "wait"))
+        phases = " · ".join(f"{phase_name(k, lang)} {v:.0f} ms" for k, v in r.timings.items()
+                            if k not in ("total", "wait"))
         decoded = ""
         if r.photo_scale < 0.99:
             w, h = (round(v / r.photo_scale) for v in r.photo.size)

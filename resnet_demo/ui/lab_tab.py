@@ -18,7 +18,7 @@ from ..service import Service
 from ..teach.charts import series_chart
 from ..teach.degradation import LabPoint
 from ..teach.lab_config import PRESETS
-from ..teach.lab_results import load_recorded, recorded_presets
+from ..teach.lab_results import RecordedRun, load_recorded, recorded_presets
 from . import (
     lab_strings,  # noqa: F401  (registers the strings used below)
     params,
@@ -82,7 +82,7 @@ class LabHandlers:
         if shown or not presets:
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         run = load_recorded("gpu" if self.service.on_gpu and "gpu" in presets else presets[0])
-        note = say("lab_recorded", lang, machine=run.machine, device=run.device, date=run.date[:10],
+        note = say("lab_recorded", lang, machine=machine_text(run, lang), device=run.device, date=run.date[:10],
                    minutes=run.duration_s / 60, iterations=run.points[-1].iteration, data=say(
                        f"lab_data_{run.points[-1].dataset}", lang), seed=run.config.seed, preset=run.preset)
         return (*lab_charts(run.points, lang), note, lab_table(run.points[-1], lang),
@@ -122,7 +122,21 @@ class LabHandlers:
         state = say(f"lab_{point.status}", lang)
         return say("lab_status", lang, state=state, iteration=point.iteration, iterations=point.iterations,
                    speed=point.iterations_per_s, left=point.eta_s, elapsed=point.elapsed_s, paused=point.paused_s,
-                   note=point.dataset_note)
+                   note=data_note(point, lang))
+
+
+def machine_text(run: RecordedRun, lang: str) -> str:
+    """Where a recorded run trained, in `lang`: the GPU if any, the CPU, its cores and torch's threads."""
+    facts = {"cpu": run.cpu, "cores": run.cores, "threads": run.threads, "gpu": run.gpu}
+    return say("lab_machine_gpu" if run.gpu else "lab_machine", lang, **facts)
+
+
+def data_note(point: LabPoint, lang: str) -> str:
+    """What the lab trains on, in `lang`, and why it is not CIFAR-10 after a fallback."""
+    text = say(f"lab_data_note_{point.dataset}", lang, count=point.dataset_images, size=point.dataset_size)
+    if point.dataset_fallback:
+        text += ("" if lang.startswith("zh") else " ") + say(f"lab_fallback_{point.dataset_fallback}", lang)
+    return text
 
 
 def add_lab_tab(t, h: LabHandlers) -> None:

@@ -5,7 +5,7 @@ the model (one public event, `/explain`, in the "model" concurrency group); Scor
 comes from the slow lane's event (`/scorecam`, its own concurrency group of one, with a stop
 button); changing the opacity only redraws (private event); clicking a prediction makes it the
 class to explain. Every picture arrives as a file path (see `outbox.py`). Every label goes
-through Gradio's I18n.
+through Gradio's I18n; `?lang=` picks one language for labels and server text (`page_language.py`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from pathlib import Path
 
 import gradio as gr
 
-from ..cams import METHODS
 from ..capture import CAM_STAGES
 from ..service import EXAMPLE_PHOTOS, Service
 from ..zoo import DEPTHS
@@ -22,9 +21,13 @@ from .components import Choice, ClassPicker, Menu, NumberSlider, PhotoInput
 from .class_labels import target_choices, with_class_choices
 from .handlers import STAGE_TABS, Handlers
 from .lab_tab import LabHandlers, add_lab_tab
+from .fair_share import FairShare, FairShareGate
 from .limits import RequestLimits
+from .method_labels import method_choices
 from .method_notes import method_note_event
 from .outbox import Outbox
+from .page_language import PageLanguage, switch_links
+from .page_language import remember as remember_language
 from .reference_tab import add_reference_tab
 from .refusals import note_box
 from .strings import TABLES
@@ -54,13 +57,17 @@ THEME = gr.themes.Soft(
 )
 
 
-def build_app(service: Service, *, concurrency: int = 1) -> tuple[gr.Blocks, dict]:
-    """The Gradio Blocks of the whole app and the keyword arguments its `launch()` needs."""
+def build_app(service: Service, *, concurrency: int = 1, fair: FairShare | None = None) -> tuple[gr.Blocks, dict]:
+    """The Gradio Blocks of the whole app and the keyword arguments its `launch()` needs.
+
+    `fair`: the per-visitor bounds (`fair_share.py`); None serves without them (app.py always sets them).
+    """
     i18n = gr.I18n(**with_class_choices(TABLES, service.labels()))
     t = i18n  # t("key") marks a label for translation in the browser
 
     with gr.Blocks(title="ResNet Explorer", delete_cache=(1800, 3600)) as demo:
         gr.Markdown(f"# {t('title')}")  # one translated key per string: the browser swaps one marker
+        gr.Markdown(switch_links(), elem_id="lang-switch")  # reloads with ?lang=: labels and server text switch
         gr.Markdown(t("tagline"))
         banner = gr.Markdown(visible=False, label="banner", elem_classes="untrained-banner", elem_id="banner")
         state = gr.State()  # a `shown.Shown`: a token and the request, a few hundred bytes
@@ -78,7 +85,7 @@ def build_app(service: Service, *, concurrency: int = 1) -> tuple[gr.Blocks, dic
                         gr.Examples([[str(p)] for p in EXAMPLE_PHOTOS], inputs=[image], label=t("examples"))
                         depth = Choice([(f"ResNet-{d}", d) for d in DEPTHS], value=50, label=t("depth"),
                                          elem_id="depth")
-                        method = Menu([(m.title, name) for name, m in METHODS.items()], value="gradcam",
+                        method = Menu(method_choices(t), value="gradcam",
                                              label=t("method"), info=t("method_info"))
                         method_note = gr.Markdown(elem_id="method-note")
                         stage = Choice(list(CAM_STAGES), value="layer4", label=t("stage"), info=t("stage_info"))
@@ -116,6 +123,7 @@ def build_app(service: Service, *, concurrency: int = 1) -> tuple[gr.Blocks, dic
                                                 elem_id="enlarged",
                                                 scale=1)
                             gr.Code(hook_source(), language="python", label=t("hook_code"), interactive=False,
+                                    elem_id="hook-code",
                                     scale=2)
                         status = gr.Markdown(t("status_idle"), label="status", elem_id="status")
                         files = gr.File(label=t("downloads"), file_count="multiple", interactive=False)
@@ -150,6 +158,7 @@ def build_app(service: Service, *, concurrency: int = 1) -> tuple[gr.Blocks, dic
         full.click(h.export_full, [state, opacity], files, api_visibility="private", concurrency_id="model")
         for name, grid in zip(STAGE_TABS, grids):
             grid.select(h.enlarger(name), state, enlarged, api_visibility="private")
+        demo.load(remember_language, None, None, api_visibility="private")  # ?lang= for the session's events
         demo.load(h.banner_on_load, None, banner, api_visibility="private")
         gr.on([demo.load, method.change, stage.change, depth.change], method_note_event, [method, stage, depth],
               method_note, api_visibility="private")
@@ -159,6 +168,9 @@ def build_app(service: Service, *, concurrency: int = 1) -> tuple[gr.Blocks, dic
         "max_file_size": f"{MAX_UPLOAD_MB}mb",
         # every request body bounded, no URL fetched on a visitor's behalf (see limits.py)
         "app_kwargs": {"middleware": [RequestLimits.middleware(
-            upload_bytes=(MAX_UPLOAD_MB + 1) * 2**20, roots=[image.GRADIO_CACHE], files=EXAMPLE_PHOTOS)]},
+            upload_bytes=(MAX_UPLOAD_MB + 1) * 2**20, roots=[image.GRADIO_CACHE], files=EXAMPLE_PHOTOS),
+            PageLanguage.middleware()]},  # ?lang= picks the labels' language too (page_language.py)
     }
+    if fair is not None:  # inside RequestLimits: the join bodies it reads are already bounded
+        launch_options["app_kwargs"]["middleware"].append(FairShareGate.middleware(blocks=demo, settings=fair))
     return demo, launch_options

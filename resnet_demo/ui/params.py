@@ -41,8 +41,8 @@ class ParameterError(DemoError, ValueError):
     """
 
     def __init__(self, name: str, rule: str, value: Any, **facts: Any) -> None:
-        self.name, self.rule, self.value, self.facts = name, rule, value, facts
         super().__init__(_ENGLISH[rule].format(name=name, got=_shown(value), **facts))
+        self.name, self.rule, self.value, self.facts = name, rule, value, facts  # after DemoError's own fields
 
     def __reduce__(self):  # noqa: ANN204 - pickle's protocol; Exception's default would lose the fields
         return _rebuilt, (self.name, self.rule, self.value, self.facts)

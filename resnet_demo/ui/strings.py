@@ -24,6 +24,7 @@ EN: dict[str, str] = {
     "examples": "Example photos (public domain, see assets/README.md)",
     "depth": "Depth",
     "method": "CAM method",
+    "method_slow": "{title} (slow)",
     "method_info": "Score-CAM runs the network once per channel: slow, so it is computed for the chosen stage "
     "only, for its strongest channels, after the other panels, with progress and a stop button.",
     "stage": "Stage to explain",
@@ -38,7 +39,8 @@ EN: dict[str, str] = {
     # outputs
     "predictions": "Predictions (click one to explain it)",
     "overlay": "Where the network looks: the CAM over the centre crop the model actually saw",
-    "cam_strip": "The same class explained at each stage",
+    "cam_strip": "The same class explained at each stage (a grey tile: that stage was not computed; tick “CAM at every "
+    "stage” to see all four)",
     "feature_maps": "Feature maps captured by forward hooks",
     "stage_note": "Each tile is one channel (its index in the corner), scaled to its own range; "
     "the strongest channels by mean activation are shown. The shapes line gives each stage's C×H×W: layer1 keeps "
@@ -54,6 +56,12 @@ EN: dict[str, str] = {
     "weights_random": "random (UNTRAINED)",
     "weights_file": "file",
     "total": "total",
+    # the engine's timing phases (Explanation.timings), in the status line
+    "phase_preprocess": "preprocess",
+    "phase_forward": "forward",
+    "phase_backward": "backward",
+    "phase_collect": "collect",
+    "phase_cam": "CAM",
     "crop_note": "The model sees only a square from the middle of the photo (resize, then centre crop: a little is "
     "cut off every edge, even along the shorter side); the overlay shows exactly that square.",
     # banner
@@ -75,6 +83,35 @@ EN: dict[str, str] = {
     "err_expired": "The server no longer keeps this result (it keeps the most recent ones). Please run it again.",
     "err_photo_gone": "The photo is no longer on the server (uploads are kept for an hour). Please upload it again.",
     "err_stopped": "Stopped before it finished.",
+    # Gradio 6.31 shows this key of its own when a streamed event ends, but its tables lack it
+    "common.complete": "Done",
+    # an engine error's case (DemoError.reason) worded here, its numbers from DemoError.facts
+    "err_reason_empty": "The file is empty. Please upload a photo as JPEG, PNG, WebP, GIF, BMP or TIFF.",
+    "err_reason_svg": "SVG drawings cannot be read; export the drawing as a PNG and upload that.",
+    "err_reason_unreadable": "This file is not an image this app can read. Please upload a photo as JPEG, PNG, WebP, "
+    "GIF, BMP or TIFF.",
+    "err_reason_file_too_large": "The file is {mb} MB; the limit is {limit} MB. Please upload a smaller photo.",
+    "err_reason_missing": "The file is not there any more. Please upload it again.",
+    "err_reason_folder": "That is a folder, not an image file.",
+    "err_reason_too_many_pixels": "This image is too large ({width}×{height} pixels); the limit is {limit} "
+    "megapixels. Please resize it or upload a smaller photo.",
+    "err_reason_too_many_pixels_unknown": "This image is too large; the limit is {limit} megapixels. Please resize it "
+    "or upload a smaller photo.",
+    "err_reason_too_small": "This image is only {width}×{height} pixels; the network needs at least {min_side} pixels "
+    "on each side to see anything. Please upload a larger photo.",
+    "err_reason_too_elongated": "This image ({width}×{height} pixels) is refused, not shrunk: it is more than "
+    "{aspect} times wider than it is tall (or taller than wide), a shape no camera makes. Please crop it and upload "
+    "it again.",
+    "err_reason_damaged": "The image file is damaged or incomplete and could not be decoded. Please upload it again.",
+    "err_reason_colour_mode": "Images in colour mode {mode} are not supported. Please save it as an RGB photo.",
+    "err_reason_paste_unreadable": "The pasted picture could not be read (it is not a base64 data URL). Please upload "
+    "it as a file.",
+    "err_reason_paste_too_large": "The pasted picture is over {limit} MB; please upload it as a file instead (up to "
+    "25 MB).",
+    "err_reason_paste_damaged": "The pasted picture could not be read (damaged data). Please try again.",
+    "err_reason_out_of_memory": "Try again in a moment, or pick a smaller depth (this was ResNet-{depth} on the "
+    "{device}).",
+    "err_detail_logged": "The details are in the server's log; if it keeps happening, tell your teacher.",
     # the slow lane (Score-CAM)
     "score_pending": "**Score-CAM** runs after the other panels, in its own lane (one at a time on this server): "
     "it scores the {n} strongest channels of {stage} (of {c}), one forward pass each.",
@@ -100,6 +137,7 @@ ZH: dict[str, str] = {
     "examples": "示例照片（公有领域，见 assets/README.md）",
     "depth": "网络深度",
     "method": "CAM 方法",
+    "method_slow": "{title}（较慢）",
     "method_info": "Score-CAM 要为每个通道各运行一次网络，速度很慢：所以只对所选阶段中平均激活最强的若干通道计算，"
     "等其他结果出来之后再算，并显示进度和停止按钮。",
     "stage": "要解释的阶段",
@@ -113,7 +151,7 @@ ZH: dict[str, str] = {
     "all_stages": "在每个阶段计算 CAM（layer1 → layer4）",
     "predictions": "预测结果（点击某一项即可解释该类别）",
     "overlay": "网络关注哪里：CAM 热力图，叠加在模型实际看到的中心裁剪区域上",
-    "cam_strip": "同一类别在各个阶段的解释",
+    "cam_strip": "同一类别在各个阶段的解释（灰色方块表示该阶段没有计算；勾选“在每个阶段计算 CAM”即可看到全部四个阶段）",
     "feature_maps": "由前向钩子（forward hook）捕获的特征图",
     "stage_note": "每个小图是一个通道（角上是通道编号），按各自的数值范围缩放；显示的是平均激活最强的那些通道。"
     "形状一行给出每个阶段的 C×H×W：layer1 保持起始层输出的分辨率（在 ResNet-50/101/152 中通道数从 64 增加到 256），"
@@ -127,6 +165,11 @@ ZH: dict[str, str] = {
     "weights_random": "随机（未训练）",
     "weights_file": "文件",
     "total": "总计",
+    "phase_preprocess": "预处理",
+    "phase_forward": "前向传播",
+    "phase_backward": "反向传播",
+    "phase_collect": "取出特征",
+    "phase_cam": "计算 CAM",
     "crop_note": "模型只看到照片中间的一块正方形区域（先缩放，再做中心裁剪：四周都会被裁掉一点，短边方向也不例外）；"
     "叠加图显示的正是这块区域。",
     "banner_untrained": "⚠️ **该网络未经训练（随机权重）**：它的预测和热力图没有意义。"
@@ -146,6 +189,24 @@ ZH: dict[str, str] = {
     "err_expired": "服务器已不再保留这个结果（只保留最近的结果）。请重新运行。",
     "err_photo_gone": "服务器上已没有这张照片（上传的文件保留一小时）。请重新上传。",
     "err_stopped": "计算未完成就已停止。",
+    "common.complete": "完成",
+    "err_reason_empty": "文件是空的。请上传 JPEG、PNG、WebP、GIF、BMP 或 TIFF 格式的照片。",
+    "err_reason_svg": "无法读取 SVG 矢量图；请先把它导出为 PNG，再上传。",
+    "err_reason_unreadable": "本应用无法读取这个文件，它不是可识别的图像。请上传 JPEG、PNG、WebP、GIF、BMP 或 TIFF 格式的照片。",
+    "err_reason_file_too_large": "文件大小为 {mb} MB，上限是 {limit} MB。请上传小一些的照片。",
+    "err_reason_missing": "这个文件已经不在了。请重新上传。",
+    "err_reason_folder": "这是一个文件夹，不是图像文件。",
+    "err_reason_too_many_pixels": "这张图像太大（{width}×{height} 像素），上限是 {limit} 百万像素。请先缩小，或换一张小一些的照片。",
+    "err_reason_too_many_pixels_unknown": "这张图像太大，上限是 {limit} 百万像素。请先缩小，或换一张小一些的照片。",
+    "err_reason_too_small": "这张图像只有 {width}×{height} 像素；网络需要每边至少 {min_side} 像素才能看出内容。请上传大一些的照片。",
+    "err_reason_too_elongated": "这张图像（{width}×{height} 像素）的长边是短边的 {aspect} 倍以上，相机拍不出这样的形状，所以不予处理（不会自动缩小）。请裁剪后重新上传。",
+    "err_reason_damaged": "图像文件已损坏或不完整，无法解码。请重新上传。",
+    "err_reason_colour_mode": "不支持颜色模式为 {mode} 的图像。请把它另存为 RGB 照片。",
+    "err_reason_paste_unreadable": "无法读取粘贴的图片（不是 base64 数据 URL）。请以文件形式上传。",
+    "err_reason_paste_too_large": "粘贴的图片超过 {limit} MB；请改为以文件形式上传（最大 25 MB）。",
+    "err_reason_paste_damaged": "无法读取粘贴的图片（数据已损坏）。请再试一次。",
+    "err_reason_out_of_memory": "请稍后再试，或选择较浅的网络（这次是 {device} 上的 ResNet-{depth}）。",
+    "err_detail_logged": "详细原因已记在服务器日志里；如果一直出现，请告诉老师。",
     "score_pending": "**Score-CAM** 等其他结果出来之后再单独排队计算（本服务器同一时间只算一个）："
     "它为 {stage} 中最强的 {n} 个通道（共 {c} 个）打分，每个通道运行一次前向传播。",
     "score_progress": "**Score-CAM**（{stage}）：已为 {total} 个通道中的 {done} 个打分 · 约剩 {eta:.0f} 秒",
@@ -185,3 +246,4 @@ def say(key: str, lang: str = "en", **values: object) -> str:
     """The string `key` in `lang` (falling back to English), formatted with `values`."""
     text = TABLES.get(lang, EN).get(key) or EN[key]
     return text.format(**values) if values else text
+

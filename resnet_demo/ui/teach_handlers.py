@@ -24,11 +24,11 @@ from ..service import Service
 from ..teach.architecture import architecture
 from ..teach.charts import gradient_flow_chart, latency_chart, ratio_chart
 from ..teach.compare import comparison_table, render_cam_row
-from ..teach.diagram import render_block_diagram
 from ..teach.residual import block_summary
 from ..zoo import DEPTHS
 from . import params
 from .chart_strings import chart_text
+from .diagram_words import block_diagram
 from .messages import photo_path, request_language, user_error
 from .outbox import Outbox
 from .refusals import note, refused
@@ -169,7 +169,7 @@ class TeachHandlers:
             table: one row per part (stem, layer1..layer4, head), with its name in the paper (conv1, conv2_x, ...)
             totals: total parameters and multiply-adds for one 224×224 image, then per stage its input and
                 output shapes, what it does to them and its shortcuts (measured on the model)
-            diagram: BasicBlock vs Bottleneck
+            diagram: BasicBlock and Bottleneck, keeping the shape and downsampling, in the page's language
             note: why a setting was refused (the other outputs are then left as they were), else empty
         """
         lang = request_language(request)
@@ -177,7 +177,7 @@ class TeachHandlers:
             arch = architecture(params.choice("depth", depth, DEPTHS))
             headers = say("arch_cols", lang).split("|")
             return (gr.update(value=architecture_table(arch, lang), headers=headers), architecture_note(arch, lang),
-                    self.outbox.image(render_block_diagram(), "blocks.png"), note())
+                    self.outbox.image(block_diagram(lang), f"blocks-{lang}.png"), note())
         except params.ParameterError as exc:
             return refused(exc, lang, panels=3)
         except Exception as exc:  # noqa: BLE001

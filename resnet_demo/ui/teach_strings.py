@@ -62,7 +62,8 @@ EN = {
     "(see the *Architecture* tab), so they differ from the paper's Table 1.",
     "cmp_depths": "Depths to compare",
     "cmp_table": "One photo, several depths",
-    "cmp_cams": "Where each depth looks (its CAM over its own centre crop)",
+    "cmp_cams": "Where each depth looks: the CAM of its own top-1 class (named in the table, same order) over its own "
+    "centre crop",
     "cmp_cols": "depth|weights|top-1|probability|ImageNet acc@1 (%)|acc@5 (%)|latency (ms)|parameters (M)|GMACs",
     "cmp_untrained": "random (untrained)",
     # gradient flow
@@ -125,8 +126,18 @@ EN = {
     "convolution then works at the higher resolution: a little more work than in the paper's Table 1 (the note "
     "under the table gives both figures) and, by torchvision's account, slightly higher accuracy.",
     "arch_table": "Stages (computed from the model)",
-    "arch_diagram": "BasicBlock (two 3×3 convolutions) and Bottleneck (1×1 reduce, 3×3, 1×1 expand), drawn with the "
-    "channels of a layer1 block that keeps its shape, so the shortcut is x itself. The Bottleneck does its 3×3 "
+    "arch_diagram": "Four residual blocks of torchvision's ResNets. **Top row:** a BasicBlock (two 3×3 convolutions) "
+    "and a Bottleneck (a 1×1 convolution that reduces the channels, a 3×3, a 1×1 that expands them again) that keep "
+    "their input's shape, so the shortcut carries x itself and the block computes\n\n"
+    "**y = F(x) + x**  (Eq. 1 of the paper), then a ReLU.\n\n"
+    "**Bottom row:** the first block of layer2, a downsampling block: it halves the resolution and doubles the "
+    "channels, so x no longer has the shape of F(x) and the shortcut is a projection:\n\n"
+    "**y = F(x) + W_s x**  (Eq. 2), then a ReLU, where W_s is a 1×1 convolution with stride 2 followed by BN "
+    "(torchvision's `downsample`, the paper's option B). Inside the branch torchvision puts the stride 2 on a "
+    "BasicBlock's first 3×3 convolution and on a Bottleneck's 3×3 convolution (“v1.5”; the paper puts it on the "
+    "first 1×1). Every blue box is a convolution followed by BN; the branch's last BN has no ReLU of its own, because "
+    "the block's ReLU comes after the addition.\n\n"
+    "In the top row the Bottleneck does its 3×3 "
     "convolution on a quarter of the block's output channels (64 of 256 here). That keeps it cheap: with the same "
     "3, 4, 6, 3 blocks per stage as ResNet-34, ResNet-50 has 50 layers instead of 34 for only a little more work, "
     "4.1 instead of 3.7 billion multiply-adds in torchvision's models (3.8 instead of 3.6 × 10⁹ in the paper's "
@@ -172,7 +183,8 @@ EN = {
     "arch_totals": "**ResNet-{depth}** · {params:.1f} M parameters · {gmacs:.2f} GMACs (billion multiply-adds) "
     "per {size}×{size} image",
     # feature maps as a lesson
-    "enlarged": "Click a tile above to enlarge that channel",
+    "enlarged": "Click a tile above to enlarge that channel (the bar under it is its colour scale, from its minimum on "
+    "the left to its maximum on the right; ▲ marks its mean)",
     "hook_code": "The forward hooks that captured these maps (resnet_demo/capture.py, read from the package)",
 }
 
@@ -217,7 +229,7 @@ ZH = {
     "因此与论文表 1 的数字不同。",
     "cmp_depths": "要比较的深度",
     "cmp_table": "同一张照片，不同深度",
-    "cmp_cams": "每种深度的网络关注哪里（CAM 叠加在各自的中心裁剪区域上）",
+    "cmp_cams": "每种深度的网络关注哪里：各自 Top-1 类别（见上表，顺序相同）的 CAM，叠加在各自的中心裁剪区域上",
     "cmp_cols": "深度|权重|Top-1|概率|ImageNet Top-1 准确率（%）|Top-5 准确率（%）|耗时（毫秒）|参数量（百万）|"
     "乘加（十亿次）",
     "cmp_untrained": "随机（未训练）",
@@ -264,8 +276,16 @@ ZH = {
     "放在 3×3 卷积上，而论文放在第一个 1×1 卷积上。这样 3×3 卷积是在较高的分辨率上计算的：计算量比论文表 1 "
     "略多（表格下方的说明给出了两个数字），据 torchvision 介绍，准确率也略高一些。",
     "arch_table": "各个阶段（由模型计算）",
-    "arch_diagram": "基础块（两个 3×3 卷积）与瓶颈块（1×1 降维、3×3、1×1 升维）。图中标的是 layer1 中一个不改变形状的块的"
-    "通道数，所以快捷连接传的就是 x 本身。瓶颈块只在块输出通道数的四分之一上做 3×3 卷积（这里是 256 个中的 64 个），"
+    "arch_diagram": "图中是 torchvision 的 ResNet 中的四个残差块。**上面一行：**不改变输入形状的基础块（两个 3×3 卷积）"
+    "和瓶颈块（1×1 卷积降维、3×3 卷积、1×1 卷积再升维），快捷连接传的就是 x 本身，块的计算是\n\n"
+    "**y = F(x) + x**（论文式 (1)），然后经过 ReLU。\n\n"
+    "**下面一行：**layer2 的第一个块，即下采样块：它把分辨率减半、通道数加倍，x 与 F(x) 的形状不再一致，"
+    "所以快捷连接是投影：\n\n"
+    "**y = F(x) + W_s x**（式 (2)），然后经过 ReLU。其中 W_s 是步幅为 2 的 1×1 卷积再接 BN（torchvision 的 "
+    "`downsample`，即论文的方案 B）。在残差分支里，torchvision 把步幅 2 放在基础块的第一个 3×3 卷积上、"
+    "瓶颈块的 3×3 卷积上（“v1.5”；论文放在第一个 1×1 卷积上）。图中每个蓝色方框都是卷积再接 BN；分支最后一个 BN "
+    "后面没有自己的 ReLU，因为块的 ReLU 在相加之后。\n\n"
+    "上面一行的瓶颈块只在块输出通道数的四分之一上做 3×3 卷积（这里是 256 个中的 64 个），"
     "因此很省计算：ResNet-50 每个阶段的块数和 ResNet-34 相同（3、4、6、3），层数却从 34 增加到 50，计算量只多了一点："
     "在 torchvision 的模型中，乘加运算从 37 亿次增加到 41 亿次（论文表 1 中是从 3.6 × 10⁹ 到 3.8 × 10⁹，"
     "论文的 ResNet-50 把步幅放在第一个 1×1 卷积上），参数从 2180 万增加到 2560 万。",
@@ -301,7 +321,7 @@ ZH = {
     "ResNet-{depth}：论文表 1 给出 {paper} × 10⁹ FLOPs（即乘加次数），这里数得 {gmacs:.2f} × 10⁹ 次。",
     "arch_cols": "阶段|论文中的名称|块类型|块数|输出（C×H×W）|参数量",
     "arch_totals": "**ResNet-{depth}** · 参数量 {params:.1f} M · 每张 {size}×{size} 图像 {gmacs:.2f} GMACs（十亿次乘加）",
-    "enlarged": "点击上方任意一个小图，即可放大该通道",
+    "enlarged": "点击上方任意一个小图，即可放大该通道（下方色条是它的颜色刻度：左端为最小值，右端为最大值，▲ 标出平均值）",
     "hook_code": "捕获这些特征图的前向钩子（代码直接读自 resnet_demo/capture.py）",
 }
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import gradio as gr
 
-from ..cams import METHODS
 from ..capture import CAM_STAGES
 from ..zoo import DEPTHS
 from . import teach_strings  # noqa: F401  (registers the strings used below)
 from .components import Choice, Choices, Menu, NumberSlider
+from .method_labels import method_choices
 from .method_notes import method_note_event
 from .refusals import note_box
 from .teach_handlers import TeachHandlers
@@ -45,7 +45,7 @@ def add_teaching_tabs(t, h: TeachHandlers, image: gr.Image) -> None:
         gr.Markdown(t("uses_photo"))
         with gr.Row():
             depths = Choices([(f"ResNet-{d}", d) for d in DEPTHS], value=[18, 50, 152], label=t("cmp_depths"))
-            method = Menu([(m.title, name) for name, m in METHODS.items() if not m.runs_model],
+            method = Menu(method_choices(t, slow=False),
                           value="gradcam", label=t("method"))
             cmp_stage = Choice(list(CAM_STAGES), value="layer4", label=t("stage"))
         cmp_refusal = note_box("compare-note")

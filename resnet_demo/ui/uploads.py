@@ -61,15 +61,18 @@ def save_data_url(url: str, folder: str | os.PathLike) -> Path:
     """Decode a `data:...;base64,...` picture into a new file in `folder`; refuse bad or large ones."""
     header, _, body = url.partition(",")
     if not header.startswith("data:") or not header.endswith(";base64"):
-        raise ImageError("The pasted picture could not be read (it is not a base64 data URL). Please upload it as a file.")
+        raise ImageError("The pasted picture could not be read (it is not a base64 data URL). Please upload it as a file.",
+                         reason="paste_unreadable")
     if len(body) > (MAX_PASTE_BYTES * 4) // 3 + 4:
         raise ImageError(
-            f"The pasted picture is over {MAX_PASTE_BYTES // 2**20} MB; please upload it as a file instead (up to 25 MB)."
+            f"The pasted picture is over {MAX_PASTE_BYTES // 2**20} MB; please upload it as a file instead (up to 25 MB).",
+            reason="paste_too_large", limit=MAX_PASTE_BYTES // 2**20,
         )
     try:
         data = base64.b64decode(body, validate=True)
     except (binascii.Error, ValueError):
-        raise ImageError("The pasted picture could not be read (damaged data). Please try again.") from None
+        raise ImageError("The pasted picture could not be read (damaged data). Please try again.",
+                         reason="paste_damaged") from None
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"pasted-{uuid.uuid4().hex}"

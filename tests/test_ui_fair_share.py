@@ -1,0 +1,264 @@
+"""A fair share for every visitor, through the raw HTTP API from distinct loopback addresses.
+
+The kernel accepts any address of 127/8 as a source, so each client below binds its own
+(127.0.0.2, 127.0.0.3…) and the server sees different visitors. The events that would compute
+are swapped for ones that wait on a gate the test opens, so "queued or running" is a state the
+test holds, not a race with the CPU.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import gradio as gr
+import httpx
+import pytest
+
+from helpers import serve_app
+from raw_api import RawClient
+from resnet_demo.service import AppConfig
+from resnet_demo.ui.fair_order import interleave, running_events, waiting_events
+from resnet_demo.ui.fair_share import FairShare, FairShareGate, events_in_flight
+from resnet_demo.ui.strings import EN, ZH
+from resnet_demo.ui.visitor import TrustedProxies
+
+pytestmark = pytest.mark.live
+
+K = 3
+COOLDOWN_S = 2.0
+SETTINGS = FairShare(per_visitor=K, lab_cooldown_s=COOLDOWN_S, login_failures=3,
+                     trusted=TrustedProxies.parse("127.0.0.9"))
+EXPLAIN_ARGS = [18, "gradcam", "layer4", "", 3, 0.5, False]
+
+
+def gated(demo: gr.Blocks, api_name: str, gate: threading.Event) -> None:
+    """Make the event `api_name` wait for `gate`, then change nothing (or yield nothing, for a generator)."""
+    fn = next(f for f in demo.fns.values() if f.api_name == api_name)
+    skips = [gr.skip() for _ in fn.outputs]
+
+    if fn.types_generator:
+        def waiting(*args, **kwargs):
+            gate.wait(60)
+            yield skips
+    else:
+        def waiting(*args, **kwargs):
+            gate.wait(60)
+            return skips
+    fn.fn = waiting
+
+
+@pytest.fixture(scope="module")
+def served():
+    gate = threading.Event()
+    with serve_app(AppConfig(weights="random", device="cpu", probe_network=False), fair=SETTINGS) as (url, demo, _):
+        for name in ("explain", "scorecam", "degradation"):
+            gated(demo, name, gate)
+        yield url, demo, gate
+
+
+@pytest.fixture
+def gate(served):
+    """Closed for the test; opened at its end, and every event left is waited out."""
+    _, demo, gate = served
+    gate.clear()
+    yield gate
+    gate.set()
+    settle(demo)
+
+
+def settle(demo, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while events_in_flight(demo) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not events_in_flight(demo), "events left in the queue"
+
+
+def counts(demo, visitor: str) -> dict:
+    return FairShareGate(None, blocks=demo, settings=SETTINGS).in_flight(visitor)
+
+
+def visitor(url: str, source: str, **headers: str) -> RawClient:
+    return RawClient(url, source=source, headers=headers or None)
+
+
+def joins(client: RawClient, event: str, data: list, n: int) -> list[httpx.Response]:
+    """`n` joins of `event`, each in a fresh session (as a flooder makes them: they cost nothing)."""
+    return [client.join(event, data)[0] for _ in range(n)]
+
+
+def test_a_flooder_is_refused_beyond_k_and_others_are_not(served, gate, photo_path):
+    url, demo, _ = served
+    flooder, student = visitor(url, "127.0.0.2"), visitor(url, "127.0.0.3")
+    photo = flooder.file(flooder.upload("cat.jpg", photo_path.read_bytes()))
+    answers = joins(flooder, "explain", [photo] + EXPLAIN_ARGS, 12)
+    assert [a.status_code for a in answers] == [200] * K + [429] * (12 - K)
+    refused = answers[-1]
+    assert refused.json()["detail"] == EN["busy_visitor"].format(n=K)
+    assert int(refused.headers["retry-after"]) > 0
+    assert counts(demo, "127.0.0.2")[None] == K
+    assert all(a.status_code == 200 for a in joins(student, "explain", [photo] + EXPLAIN_ARGS, K))
+    zh = visitor(url, "127.0.0.2", **{"accept-language": "zh-CN,zh;q=0.9"}).join("explain", [photo] + EXPLAIN_ARGS)[0]
+    assert zh.status_code == 429 and zh.json()["detail"] == ZH["busy_visitor"].format(n=K)
+    gate.set()
+    settle(demo)
+    assert counts(demo, "127.0.0.2") == {None: 0} and counts(demo, "127.0.0.3") == {None: 0}
+    done = flooder.call("explain", [photo] + EXPLAIN_ARGS)  # served again once its events are done
+    assert done.ok, done.error
+
+
+def test_a_burst_sent_at_once_is_counted_too(served, gate, photo_path):
+    url, demo, _ = served
+    photo = RawClient.file(visitor(url, "127.0.0.4").upload("cat.jpg", photo_path.read_bytes()))
+    statuses: list[int] = []
+
+    def one() -> None:
+        with httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.4")) as http:
+            response = http.post(f"{url}gradio_api/queue/join", json={
+                "data": [photo] + EXPLAIN_ARGS, "fn_index": RawClient(url).fn_index("explain"),
+                "session_hash": f"burst-{threading.get_ident()}"})
+            statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=one) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200] * K + [429] * (10 - K)
+
+
+def test_heavy_lanes_one_each_and_a_cooldown_after_the_lab(served, gate, photo_path):
+    url, demo, _ = served
+    me = visitor(url, "127.0.0.5")
+    photo = me.file(me.upload("cat.jpg", photo_path.read_bytes()))
+    scorecam = [photo, 18, "layer4", "", 3, 0.5]
+    assert [a.status_code for a in joins(me, "scorecam", scorecam, 2)] == [200, 429]
+    assert joins(me, "scorecam", scorecam, 1)[0].json()["detail"] == EN["busy_slow"]
+    assert [a.status_code for a in joins(me, "degradation", ["cpu"], 2)] == [200, 429]
+    assert joins(me, "degradation", ["cpu"], 1)[0].json()["detail"] == EN["busy_lab"]
+    assert joins(visitor(url, "127.0.0.6"), "degradation", ["cpu"], 1)[0].status_code == 200  # another visitor
+    gate.set()
+    settle(demo)
+    time.sleep(0.6)  # the lab run's end is noticed within half a second
+    again = joins(me, "degradation", ["cpu"], 1)[0]
+    assert again.status_code == 429 and 1 <= int(again.headers["retry-after"]) <= COOLDOWN_S + 1
+    assert again.json()["detail"] == EN["lab_cooldown"].format(s=again.headers["retry-after"])
+    time.sleep(COOLDOWN_S)
+    assert joins(me, "degradation", ["cpu"], 1)[0].status_code == 200
+
+
+def test_counts_return_to_zero_when_the_client_leaves(served, gate, photo_path):
+    url, demo, _ = served
+    busy, leaver = visitor(url, "127.0.0.7"), visitor(url, "127.0.0.8")
+    photo = busy.file(busy.upload("cat.jpg", photo_path.read_bytes()))
+    joins(busy, "explain", [photo] + EXPLAIN_ARGS, 2)  # both workers of the model lane are now held
+    session = "leaving-visitor"
+    for _ in range(K):
+        assert leaver.join("explain", [photo] + EXPLAIN_ARGS, session=session)[0].status_code == 200
+    assert counts(demo, "127.0.0.8")[None] == K
+    with leaver.http.stream("GET", f"{url}gradio_api/queue/data", params={"session_hash": session}) as stream:
+        next(stream.iter_bytes())  # the stream is open; leave it
+    deadline = time.monotonic() + 10
+    while counts(demo, "127.0.0.8")[None] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert counts(demo, "127.0.0.8") == {None: 0}
+    assert leaver.join("explain", [photo] + EXPLAIN_ARGS)[0].status_code == 200
+
+
+def test_x_forwarded_for_counts_only_from_a_trusted_proxy(served, gate, photo_path):
+    url, demo, _ = served
+    photo = RawClient.file(visitor(url, "127.0.0.10").upload("cat.jpg", photo_path.read_bytes()))
+    forger = visitor(url, "127.0.0.10")
+    statuses = []
+    for i in range(K + 2):  # a new forged address each time: still one visitor, 127.0.0.10
+        forger.http.headers["x-forwarded-for"] = f"198.51.100.{i}"
+        statuses.append(forger.join("explain", [photo] + EXPLAIN_ARGS)[0].status_code)
+    assert statuses == [200] * K + [429, 429]
+    proxy = visitor(url, "127.0.0.9")  # the trusted proxy: each address it reports is a visitor
+    for client_address in ("203.0.113.1", "203.0.113.2"):
+        proxy.http.headers["x-forwarded-for"] = f"6.6.6.6, {client_address}"
+        got = [a.status_code for a in joins(proxy, "explain", [photo] + EXPLAIN_ARGS, K + 1)]
+        assert got == [200] * K + [429], client_address
+    assert counts(demo, "203.0.113.1")[None] == K and counts(demo, "6.6.6.6")[None] == 0
+
+
+def test_a_refused_join_keeps_nothing(served, gate, photo_path):
+    url, demo, _ = served
+    me = visitor(url, "127.0.0.11")
+    photo = me.file(me.upload("cat.jpg", photo_path.read_bytes()))
+    joins(me, "explain", [photo] + EXPLAIN_ARGS, K)
+    cache = Path(gr.Image().GRADIO_CACHE)
+    before = sorted(cache.rglob("pasted-*"))
+    pasted = {"path": None, "url": "data:image/jpeg;base64," + __import__("base64").b64encode(
+        photo_path.read_bytes()).decode()}
+    sessions_before = set(demo._queue.pending_messages_per_session)
+    refused, session = me.join("explain", [pasted] + EXPLAIN_ARGS)
+    assert refused.status_code == 429
+    assert session not in demo._queue.pending_messages_per_session
+    assert set(demo._queue.pending_messages_per_session) == sessions_before
+    gate.set()
+    settle(demo)
+    assert sorted(cache.rglob("pasted-*")) == before
+
+
+def test_per_visitor_zero_turns_it_off(photo_path):
+    with serve_app(AppConfig(weights="random", device="cpu", probe_network=False),
+                   fair=FairShare(per_visitor=0)) as (url, demo, _):
+        gate = threading.Event()
+        gated(demo, "explain", gate)
+        me = visitor(url, "127.0.0.12")
+        photo = me.file(me.upload("cat.jpg", photo_path.read_bytes()))
+        try:
+            assert all(a.status_code == 200 for a in joins(me, "explain", [photo] + EXPLAIN_ARGS, 12))
+        finally:
+            gate.set()
+            settle(demo)
+
+
+def test_failed_logins_are_bounded_per_visitor():
+    with serve_app(AppConfig(weights="random", device="cpu", probe_network=False), fair=SETTINGS,
+                   auth=("class", "secret")) as (url, _, _):
+        def login(source: str, password: str, **headers: str) -> httpx.Response:
+            with httpx.Client(transport=httpx.HTTPTransport(local_address=source), headers=headers) as http:
+                return http.post(f"{url}login", data={"username": "class", "password": password})
+
+        assert [login("127.0.0.13", "guess").status_code for _ in range(3)] == [400] * 3
+        refused = login("127.0.0.13", "secret")  # even the right password waits now
+        assert refused.status_code == 429 and int(refused.headers["retry-after"]) <= 61
+        assert refused.json()["detail"] == EN["login_bounded"].format(s=refused.headers["retry-after"])
+        zh = login("127.0.0.13", "secret", **{"accept-language": "zh-CN"})
+        assert zh.json()["detail"].startswith("从你的地址登录失败")
+        assert login("127.0.0.14", "secret").status_code == 200  # another visitor is not affected
+        assert [login("127.0.0.15", "secret").status_code for _ in range(5)] == [200] * 5  # successes do not count
+
+
+def test_waiting_events_are_served_round_robin_across_visitors(served, gate, photo_path):
+    url, demo, _ = served
+    busy, burst, single = (visitor(url, f"127.0.0.{n}") for n in (16, 17, 18))
+    photo = busy.file(busy.upload("cat.jpg", photo_path.read_bytes()))
+    joins(busy, "explain", [photo] + EXPLAIN_ARGS, 2)  # both workers of the model group held by the gate
+    deadline = time.monotonic() + 10
+    while len(running_events(demo)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    joins(burst, "explain", [photo] + EXPLAIN_ARGS, K)
+    joins(single, "explain", [photo] + EXPLAIN_ARGS, 1)
+    order = [event.request.client.host for event in waiting_events(demo, "model")]
+    # busy has its 2 running, so its third would come last; burst's first goes before single's one,
+    # but its second and third after it
+    assert order == ["127.0.0.17", "127.0.0.18", "127.0.0.17", "127.0.0.17"]
+
+
+def test_interleave_puts_events_in_rounds():
+    def event(who: str, group: str = "model") -> SimpleNamespace:
+        return SimpleNamespace(who=who, concurrency_id=group)
+
+    waiting = [event("a"), event("a"), event("a"), event("b"), event("c"), event("b")]
+    running = [[event("c")], None, [event("a", "slow")]]
+    blocks = SimpleNamespace(_queue=SimpleNamespace(
+        event_queue_per_concurrency_id={"model": SimpleNamespace(queue=waiting)}, active_jobs=running))
+    interleave(blocks, "model", lambda e: e.who)
+    # round 0: a, b (c has one running); round 1: a, c, b; round 2: a
+    assert [e.who for e in waiting] == ["a", "b", "a", "c", "b", "a"]
+    interleave(blocks, "other", lambda e: e.who)  # a group with no queue: nothing to do
