@@ -141,7 +141,7 @@ class Service:
             self.model(depth, progress=progress)
 
     def close(self) -> None:
-        """End the engine thread once the work already queued on it is done (safe to call twice).
+        """End the engine's workers once the work already queued on them is done (safe to call twice).
 
         A closed service refuses new model work (`on_engine` raises RuntimeError). Whoever made
         a service closes it when done (tests do, so engine threads never pile up across a run).

@@ -46,6 +46,11 @@ class Workers:
         """`fn(*args)` on a worker; returns its result or raises its exception."""
         return self.submit(fn, *args).result()
 
+    def shutdown(self, *, wait: bool = True, cancel_futures: bool = False) -> None:
+        """End every worker (as `ThreadPoolExecutor.shutdown`); later submits raise RuntimeError."""
+        for pool in self._pools:
+            pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
     def _done(self, index: int) -> None:
         with self._lock:
             self._busy[index] -= 1

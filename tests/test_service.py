@@ -138,6 +138,7 @@ def test_engine_workers_share_the_cores_under_load_and_all_go_to_a_request_alone
     assert name.startswith("resnet-engine-0") and alone == cores
     with service.gate.foreground(), service.gate.foreground():  # two requests in flight
         assert service.on_engine(threads)[1] == max(1, cores // 2)
+    service.close()
     with pytest.raises(ValueError, match="engine_workers"):
         Service(AppConfig(weights="random", device="cpu", probe_network=False, engine_workers=-1))
 
@@ -155,6 +156,7 @@ def test_same_depth_requests_at_once_equal_the_same_requests_alone(photo_path, t
     alone = [service.explain_photo(p, depth=18, all_stages=True) for p in photos]
     with ThreadPoolExecutor(4) as pool:
         together = list(pool.map(lambda p: service.explain_photo(p, depth=18, all_stages=True), photos * 2))
+    service.close()
     for a, b in zip(alone * 2, together):
         assert [p.index for p in a.predictions] == [p.index for p in b.predictions]
         assert all(abs(x.prob - y.prob) <= 1e-5 for x, y in zip(a.predictions, b.predictions))

@@ -31,3 +31,11 @@ def test_jobs_at_once_spread_over_idle_workers_and_errors_come_back():
     assert workers.run(_name) == "w-0_0"  # a failed job gave its worker back
     with pytest.raises(ValueError, match="count"):
         Workers(0, prefix="w")
+
+
+def test_closed_workers_refuse_new_jobs():
+    workers = Workers(2, prefix="w")
+    workers.shutdown()
+    workers.shutdown()  # twice is fine
+    with pytest.raises(RuntimeError):
+        workers.run(_name)
