@@ -148,7 +148,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         photos = make_photos(Path(tmp))
         engine = {d: explain_cpu(d, photos, args.repeats) for d in args.depths}
-        proc, url = start_app("--preload", ",".join(map(str, args.depths)), *shlex.split(args.app_flags))
+        # every client connects from 127.0.0.1, one visitor to the per-visitor bound: off (capacity, not fairness)
+        proc, url = start_app("--preload", ",".join(map(str, args.depths)), "--per-visitor", "0",
+                              *shlex.split(args.app_flags))
         try:
             server = psutil.Process(proc.pid)
             rows = []
