@@ -112,3 +112,16 @@ def test_readme_cites_the_same_way():
     text = README.read_text(encoding="utf-8")
     assert not CITATION["en"].search(text), CITATION["en"].search(text)
     assert "He et al. (2015)" not in text and "He et al. (2016)" not in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_bold_closes_in_every_string(lang):
+    """`**标题：**正文` stays literal asterisks: a closing `**` after a full-width colon and before a CJK
+    character is not right-flanking (CommonMark; Gradio's marked agrees). Put the colon outside: `**标题**：`."""
+    from markdown_it import MarkdownIt  # Gradio's own dependency
+
+    md = MarkdownIt("commonmark")
+    table = ZH if lang == "zh-CN" else EN
+    stray = [key for key, text in table.items()
+             if "**" in re.sub(r"<code>.*?</code>", "", md.render(re.sub(r"\{[^{}]*\}", "X", text)), flags=re.S)]
+    assert not stray, stray

@@ -24,7 +24,7 @@ EN = {f"diag_{field}": getattr(ENGLISH, field) for field in FIELDS}
 ZH = {
     "diag_basic": "基础块",
     "diag_bottleneck": "瓶颈块",
-    "diag_title_down": "下采样块（{block}）",
+    "diag_title_down": "下采样的{block}",
     "diag_where": "{depths} 的 {name}",
     "diag_shape": "{c} 个通道，{h}×{w}",
     "diag_stride": "步幅 {stride}",

@@ -109,7 +109,7 @@ EN: dict[str, str] = {
     "err_reason_paste_too_large": "The pasted picture is over {limit} MB; please upload it as a file instead (up to "
     "25 MB).",
     "err_reason_paste_damaged": "The pasted picture could not be read (damaged data). Please try again.",
-    "err_reason_out_of_memory": "Try again in a moment, or pick a smaller depth (this was ResNet-{depth} on the "
+    "err_reason_out_of_memory": "Try again in a moment, or pick a smaller depth (this was ResNet-{depth} on "
     "{device}).",
     "err_detail_logged": "The details are in the server's log; if it keeps happening, tell your teacher.",
     # the slow lane (Score-CAM)

@@ -134,8 +134,9 @@ EN = {
     "channels, so x no longer has the shape of F(x) and the shortcut is a projection:\n\n"
     "**y = F(x) + W_s x**  (Eq. 2), then a ReLU, where W_s is a 1×1 convolution with stride 2 followed by BN "
     "(torchvision's `downsample`, the paper's option B). Inside the branch torchvision puts the stride 2 on a "
-    "BasicBlock's first 3×3 convolution and on a Bottleneck's 3×3 convolution (“v1.5”; the paper puts it on the "
-    "first 1×1). Every blue box is a convolution followed by BN; the branch's last BN has no ReLU of its own, because "
+    "BasicBlock's first 3×3 convolution and on a Bottleneck's 3×3 convolution (for the Bottleneck this is “v1.5”; "
+    "the paper puts it on the first 1×1). Every blue box is a convolution followed by BN; the branch's last BN has "
+    "no ReLU of its own, because "
     "the block's ReLU comes after the addition.\n\n"
     "In the top row the Bottleneck does its 3×3 "
     "convolution on a quarter of the block's output channels (64 of 256 here). That keeps it cheap: with the same "
@@ -276,14 +277,14 @@ ZH = {
     "放在 3×3 卷积上，而论文放在第一个 1×1 卷积上。这样 3×3 卷积是在较高的分辨率上计算的：计算量比论文表 1 "
     "略多（表格下方的说明给出了两个数字），据 torchvision 介绍，准确率也略高一些。",
     "arch_table": "各个阶段（由模型计算）",
-    "arch_diagram": "图中是 torchvision 的 ResNet 中的四个残差块。**上面一行：**不改变输入形状的基础块（两个 3×3 卷积）"
+    "arch_diagram": "图中是 torchvision 的 ResNet 中的四个残差块。**上面一行**：不改变输入形状的基础块（两个 3×3 卷积）"
     "和瓶颈块（1×1 卷积降维、3×3 卷积、1×1 卷积再升维），快捷连接传的就是 x 本身，块的计算是\n\n"
-    "**y = F(x) + x**（论文式 (1)），然后经过 ReLU。\n\n"
-    "**下面一行：**layer2 的第一个块，即下采样块：它把分辨率减半、通道数加倍，x 与 F(x) 的形状不再一致，"
-    "所以快捷连接是投影：\n\n"
+    "**y = F(x) + x**（论文中的式 (1)），然后经过 ReLU。\n\n"
+    "**下面一行**：layer2 的第一个块，即下采样块。它把分辨率减半、通道数加倍，x 与 F(x) 的形状不再一致，"
+    "所以快捷连接要做投影：\n\n"
     "**y = F(x) + W_s x**（式 (2)），然后经过 ReLU。其中 W_s 是步幅为 2 的 1×1 卷积再接 BN（torchvision 的 "
-    "`downsample`，即论文的方案 B）。在残差分支里，torchvision 把步幅 2 放在基础块的第一个 3×3 卷积上、"
-    "瓶颈块的 3×3 卷积上（“v1.5”；论文放在第一个 1×1 卷积上）。图中每个蓝色方框都是卷积再接 BN；分支最后一个 BN "
+    "`downsample`，即论文的方案 B）。在残差分支里，torchvision 把步幅 2 放在基础块的第一个 3×3 卷积上，"
+    "以及瓶颈块的 3×3 卷积上（瓶颈块的这种放法称为“v1.5”，论文则放在第一个 1×1 卷积上）。图中每个蓝色方框都是卷积再接 BN；分支最后一个 BN "
     "后面没有自己的 ReLU，因为块的 ReLU 在相加之后。\n\n"
     "上面一行的瓶颈块只在块输出通道数的四分之一上做 3×3 卷积（这里是 256 个中的 64 个），"
     "因此很省计算：ResNet-50 每个阶段的块数和 ResNet-34 相同（3、4、6、3），层数却从 34 增加到 50，计算量只多了一点："
@@ -314,7 +315,7 @@ ZH = {
     "arch_width_full": "每个{block_type}都在块的全部输出通道上做 3×3 卷积（从 layer1 到 layer4 依次是 {widths} 个通道）。",
     "arch_width_reduced": "每个{block_type}只在输出通道数的 1/{factor} 上做 3×3 卷积：{widths}。",
     "arch_width_of": "{stage} 为 {channels} 个中的 {width} 个",
-    "arch_v15": "**与论文中的 ResNet-{depth} 并不完全相同：**在每个要把分辨率减半的{block_type}中，步幅 2 放在 3×3 卷积上"
+    "arch_v15": "**与论文中的 ResNet-{depth} 并不完全相同**：在每个要把分辨率减半的{block_type}中，步幅 2 放在 3×3 卷积上"
     "（torchvision 的“v1.5”），而论文放在第一个 1×1 卷积上。因此这个模型需要 {gmacs:.2f} × 10⁹ 次乘加，"
     "而论文表 1 给出的是 {paper} × 10⁹ FLOPs（名为 FLOPs，数的其实是乘加次数）。",
     "arch_v1": "在每个要把分辨率减半的{block_type}中，步幅 2 都放在第一个卷积上，与论文相同，所以这就是论文中的 "
