@@ -52,7 +52,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--auth", default=_env("auth", legacy="RESNET_EXPLORER_AUTH"),
                         help="USER:PASSWORD to require a login")
     parser.add_argument("--concurrency", type=int, default=int(_env("concurrency", 0)),
-                        help="requests computed at once (default: 2 on CPU, 4 on a GPU)")
+                        help="requests computed at once (default: 2 per engine worker on CPU, 4 on a GPU)")
     parser.add_argument("--engine-workers", type=int, default=int(_env("engine_workers", 1)),
                         help="CPU only: requests whose model work runs at once, each with its own copy of "
                              "the model when they ask for the same depth; 0: one per core (default: 1)")
@@ -110,7 +110,8 @@ def main(argv: list[str] | None = None) -> None:
         service.start()
     except DemoError as exc:  # e.g. a --weights file that fits no ResNet: say so now, not at every request
         sys.exit(f"error: {exc}")
-    concurrency = args.concurrency or (4 if on_gpu else 2)
+    # CPU: two requests per engine worker, so one can draw its pictures while the next runs the model
+    concurrency = args.concurrency or (4 if on_gpu else 2 * max(1, service.engine_workers))
     fair = FairShare(per_visitor=args.per_visitor, lab_cooldown_s=args.lab_cooldown,
                      login_failures=args.login_attempts, trusted=args.trusted_proxies)
     # uvicorn would otherwise replace the peer of any connection from 127.0.0.1 by what its
