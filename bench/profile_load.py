@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import psutil
 from capacity import Browser
+import loadtest
 from loadtest import make_photos, start_app
 
 
@@ -87,8 +88,10 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=67, help="py-spy samples a second")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--app-flags", default="")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the checkout whose app.py to serve (before/after)")
     args = parser.parse_args()
 
+    loadtest.ROOT = args.root.resolve()  # start_app serves this checkout's app.py
     with tempfile.TemporaryDirectory() as tmp:
         photos = make_photos(Path(tmp))
         proc, url = start_app("--preload", str(args.depth), "--per-visitor", "0", *shlex.split(args.app_flags))
@@ -123,7 +126,7 @@ def main() -> None:
             wall = t1 - t0
             served = sum(1 for d in done if t0 <= d <= t1)
             busy = (s1.user + s1.system - s0.user - s0.system) / wall
-            print(f"# ResNet-{args.depth}, {args.clients} clients, flags {args.app_flags or '(none)'}: "
+            print(f"# {args.root}: ResNet-{args.depth}, {args.clients} clients, flags {args.app_flags or '(none)'}: "
                   f"{served / wall:.2f} req/s, server {busy:.2f} cores busy over {wall:.1f} s")
             groups: collections.Counter[str] = collections.Counter()
             for tid, cpu in c1.items():
