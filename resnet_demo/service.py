@@ -234,10 +234,11 @@ class Service:
         torch, so each worker sets its own, per request.
         """
         # `gate` counts requests in their model work only; a request drawing its pictures has left
-        # it. Counting that one as absent gave the next request every core while the drawing
-        # and the other worker's team still ran: two teams on two cores, spinning at each other's
-        # barriers. `serving` counts whole requests, for callers that say so (`request`).
-        alone = max(self.gate.active, self.serving.active) <= 1
+        # it. With several workers, counting that one as absent gave the next request every core
+        # while the other worker's team could start at once: two teams on two cores, spinning at
+        # each other's barriers. So they count whole requests (`serving`, for callers that say so,
+        # see `request`). One worker has no other team to meet and keeps every core then.
+        alone = self.gate.active <= 1 and (self.engine_workers == 1 or self.serving.active <= 1)
         torch.set_num_threads(self._threads if alone else max(1, self._threads // max(self.engine_workers, 2)))
         return fn(*args)
 
