@@ -27,16 +27,12 @@ import torchvision
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from ..capture import CAM_STAGES, STAGE_OUTPUT_MODULE
+from ..stages import CAM_STAGES, STAGE_MODULES, STAGE_OUTPUT_MODULE
 from ..zoo import check_depth, default_weights
 
 COLUMNS: tuple[str, ...] = ("Stage", "Block type", "Blocks", "Output (C×H×W)", "Parameters")
 """Column names of `Architecture.as_table()`."""
-ROW_PARTS: dict[str, tuple[str, ...]] = {
-    "stem": ("conv1", "bn1"),  # relu and maxpool have no parameters
-    **{stage: (stage,) for stage in CAM_STAGES},
-    "head": ("fc",),  # avgpool has no parameters
-}
+ROW_PARTS: dict[str, tuple[str, ...]] = {**STAGE_MODULES, "head": ("avgpool", "fc")}
 """Which children of torchvision's ResNet make up each row, in forward order."""
 ROW_OUTPUT: dict[str, str] = {**STAGE_OUTPUT_MODULE, "head": "fc"}
 """The child whose output is each row's output (the stem ends after the max-pool)."""
