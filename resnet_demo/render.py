@@ -29,7 +29,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from .capture import CAM_STAGES
-from .display import Display, StageChannels
+from .display import GRID_CHANNELS, Display, StageChannels
 from .explanation import BlockMaps
 from .fanout import fan_out
 
@@ -137,7 +137,7 @@ def render_cam_strip(
 class GridLayout:
     """Geometry of a feature-map grid, shared by the drawing and by click hit-testing."""
 
-    top_n: int = 16
+    top_n: int = GRID_CHANNELS  # the channels a Display keeps per stage
     columns: int = 8
     cell: int = 96
     pad: int = 4
