@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--all-stages", action="store_true", help="CAM at layer1..layer4 (one longer backward)")
     ex.add_argument("--block", type=_block, help="also save x / F(x) / ReLU(F(x)+x) of one block, e.g. layer3.1")
     ex.add_argument("--alpha", type=float, default=0.5, help="overlay opacity, 0..1")
-    ex.add_argument("--out", required=True, help="folder for result.json, arrays.npz and the PNG panels")
+    ex.add_argument("--out", required=True, help="folder for result.json, arrays.npz and the panels (JPEG; the block maps PNG)")
     ex.add_argument("--lang", default="en", choices=LANGUAGES,
                     help="language of the class names printed (result.json always has both)")
 

@@ -75,10 +75,6 @@ class BlockFacts:
     projection: ConvFacts | None  # the `downsample` shortcut's convolution; None: the shortcut is x itself
 
     @property
-    def changes_shape(self) -> bool:
-        return self.input_shape != self.output_shape
-
-    @property
     def stride_conv(self) -> int | None:
         """Which of F(x)'s convolutions (0 = first) has a stride above 1; None when the block keeps its resolution."""
         return next((i for i, c in enumerate(self.convs) if c.stride > 1), None)
@@ -140,10 +136,6 @@ class Architecture:
                 return facts
         raise ValueError(f"block must be one of {[b.name for b in blocks]}; got {name!r}")
 
-    @staticmethod
-    def header() -> list[str]:
-        return list(COLUMNS)
-
     def as_table(self) -> list[list[str]]:
         """The rows as strings, e.g. ["layer1", "Bottleneck", "3", "256×56×56", "216 k"]."""
         return [
@@ -156,12 +148,6 @@ class Architecture:
             ]
             for row in self.rows
         ]
-
-    def summary(self) -> str:
-        """One line, e.g. "ResNet-50: 25.6 M parameters, 4.09 billion multiply-adds per 224×224 image"."""
-        size = f"{self.input_size}×{self.input_size}"
-        return (f"ResNet-{self.depth}: {format_count(self.total_params)} parameters, "
-                f"{self.gmacs:.2f} billion multiply-adds per {size} image")
 
 
 def format_count(n: int) -> str:

@@ -231,10 +231,6 @@ class Handlers(ScoreCamEvents, FollowUpEvents):
         if self.on_timings is not None:
             self.on_timings(dict(phases.ms))
 
-    # -- the slow lane -------------------------------------------------------------------------
-
-    # -- cheap follow-ups ----------------------------------------------------------------------
-
     # -- text ----------------------------------------------------------------------------------
 
     def status(self, r: Explanation, lang: str) -> str:
