@@ -53,6 +53,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="USER:PASSWORD to require a login")
     parser.add_argument("--concurrency", type=int, default=int(_env("concurrency", 0)),
                         help="requests computed at once (default: 2 on CPU, 4 on a GPU)")
+    parser.add_argument("--engine-workers", type=int, default=int(_env("engine_workers", 1)),
+                        help="CPU only: requests whose model work runs at once, each with its own copy of "
+                             "the model when they ask for the same depth; 0: one per core (default: 1)")
     parser.add_argument("--queue-size", type=int, default=int(_env("queue_size", 100)),
                         help="requests waiting at most; more are refused")
     parser.add_argument("--log-level", default=_env("log_level", "info"),
@@ -92,6 +95,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"--preload takes depths such as 18,50 or 'all'; got {args.preload!r}")
     if bad := [d for d in args.preload if d not in DEPTHS]:
         parser.error(f"--preload: {bad} not among {list(DEPTHS)}")
+    if args.engine_workers < 0:
+        parser.error(f"--engine-workers takes 1 or more, or 0 for one per core; got {args.engine_workers}")
     if args.auth and ":" not in args.auth:
         parser.error("--auth takes USER:PASSWORD")
     return args
@@ -104,7 +109,8 @@ def main(argv: list[str] | None = None) -> None:
     logging.getLogger("resnet_demo").setLevel(args.log_level.upper())
     on_gpu = resolve_device(args.device).type == "cuda"
     config = AppConfig(weights=args.weights, device=args.device, preload=args.preload,
-                       score_cam_channels=args.score_cam_channels or (512 if on_gpu else 128))
+                       score_cam_channels=args.score_cam_channels or (512 if on_gpu else 128),
+                       engine_workers=args.engine_workers)
     service = Service(config)
     try:
         service.start()

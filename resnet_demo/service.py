@@ -29,7 +29,6 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -48,6 +47,8 @@ from .errors import DemoError, WeightsUnavailableError
 from .explanation import DISPLAY_SIZE, Explanation, explain
 from .images import crop_box, prepare_image
 from .lanes import ForegroundGate, Progress, StopCheck
+from .replicas import borrow
+from .workers import Workers
 from .zerogpu import gpu_task
 from .zoo import (
     DEPTHS,
@@ -80,6 +81,7 @@ class AppConfig:
     probe_network: bool = True  # check once at start whether downloads can work
     score_cam_channels: int = SCORE_CAM_CHANNELS  # Score-CAM's bound: the strongest N channels of the stage
     display_size: int = DISPLAY_SIZE  # photos are decoded just large enough to show their crop at this size
+    engine_workers: int = 1  # CPU: requests whose model work runs at once (0: one per core, as torch counts them)
 
 
 @dataclass
@@ -108,9 +110,12 @@ class Service:
         self._lock = threading.Lock()
         self._slow_lane = threading.Lock()  # one Score-CAM at a time, whoever calls
         self._lab_lane = threading.Lock()  # one training run at a time
-        # On a CPU, every request's torch work runs on one thread (see `on_engine`).
-        self._engine = ThreadPoolExecutor(1, thread_name_prefix=ENGINE_THREAD)
         self._threads = torch.get_num_threads()  # what PyTorch chose for this machine (its cores)
+        if config.engine_workers < 0:
+            raise ValueError(f"engine_workers must be 0 (one per core) or more; got {config.engine_workers}")
+        self.engine_workers = config.engine_workers or self._threads
+        # On a CPU, every request's torch work runs on these few threads (see `on_engine`).
+        self._engine = Workers(self.engine_workers, prefix=ENGINE_THREAD)
         self._file_depth: int | None = None
         self._results: OrderedDict[tuple, Explanation] = OrderedDict()
         self._cache_size = cache_size
@@ -136,7 +141,7 @@ class Service:
             self.model(depth, progress=progress)
 
     def close(self) -> None:
-        """End the engine thread once the work already queued on it is done (safe to call twice).
+        """End the engine's workers once the work already queued on them is done (safe to call twice).
 
         A closed service refuses new model work (`on_engine` raises RuntimeError). Whoever made
         a service closes it when done (tests do, so engine threads never pile up across a run).
@@ -204,28 +209,30 @@ class Service:
     # -- the foreground lane -------------------------------------------------------------------
 
     def on_engine(self, fn: Callable[..., T], *args: Any) -> T:
-        """`fn(*args)` on the engine thread (on a CPU), else right here.
+        """`fn(*args)` on an engine worker (on a CPU), else right here.
 
         PyTorch's CPU kernels run on an OpenMP team that belongs to the calling thread; every web
-        worker thread that calls the model gets a team of its own, and the idle teams spin on the
-        same cores. Measured here (2 cores, ResNet-50, all stages): 138 ms when one thread runs
-        every request, 188 ms when two alternate, 210 ms from a pool. So on a CPU the requests'
-        model work is queued to one thread; it loses nothing, since two requests at once on two
-        cores only share them. A GPU keeps the callers' threads.
+        worker thread that calls the model would get a team of its own, and idle teams spin on the
+        same cores. So on a CPU the requests' model work is queued to a few long-lived workers
+        (one per core by default; a request alone always on the first, see `workers.py`), and
+        `_engine_task` sizes each one's team so that together they never ask for more threads
+        than there are cores. A GPU keeps the callers' threads.
         """
         if self.on_gpu or threading.current_thread().name.startswith(ENGINE_THREAD):
             return fn(*args)
-        return self._engine.submit(self._engine_task, fn, args).result()
+        return self._engine.run(self._engine_task, fn, args)
 
     def _engine_task(self, fn: Callable[..., T], args: tuple) -> T:
-        """One request's model work on the engine thread, with all the cores when it is alone.
+        """One request's model work on an engine worker, with all the cores when it is alone.
 
-        When other requests are in flight, their rendering, encoding and HTTP work needs a core
-        too: the model then runs on half the threads (measured here with 40 clients: 3.75
-        requests/s with one thread instead of 3.1-3.4 with two), else on all of them (ResNet-18:
-        35 ms with two threads, 57 ms with one).
+        When other requests are in flight, the cores are shared out: each worker gets its share
+        (one thread each with one worker per core), so the workers' teams add up to the cores and
+        the other requests' drawing fills the gaps. A single worker keeps half the cores under
+        load, leaving the rest to the drawing. The intra-op thread count is per calling thread in
+        torch, so each worker sets its own, per request.
         """
-        torch.set_num_threads(self._threads if self.gate.active <= 1 else max(1, self._threads // 2))
+        alone = self.gate.active <= 1
+        torch.set_num_threads(self._threads if alone else max(1, self._threads // max(self.engine_workers, 2)))
         return fn(*args)
 
     def explain_photo(self, path: str | Path, *, progress: Progress | None = None, **options: Any) -> Explanation:
@@ -248,7 +255,10 @@ class Service:
                     if key in self._results:
                         self._results.move_to_end(key)
                         return copy.deepcopy(self._results[key])  # each caller its own: none can change the next's
-            result = self.on_engine(_explain_on_device, *self._device_args(model), str(path), options)
+            if model.device.type == "cpu" and not zerogpu.ON_ZEROGPU:
+                result = self.on_engine(_explain_borrowed, model, str(path), options)
+            else:
+                result = self.on_engine(_explain_on_device, *self._device_args(model), str(path), options)
         if key is not None:
             with self._lock:
                 self._results[key] = copy.deepcopy(result)
@@ -384,6 +394,13 @@ def _gradient_flow_seconds(*args: Any) -> int:
 
 def _lab_seconds(preset: str, device: str) -> int:
     return int(ZEROGPU_LAB_SECONDS) + 30  # the run stops itself after ZEROGPU_LAB_SECONDS of training
+
+
+def _explain_borrowed(model: LoadedModel, path: str, options: dict) -> Explanation:
+    """A CPU request's model work on a copy of `model` nobody else is using (see `replicas.py`),
+    so engine workers asking for the same depth at once do not queue for one model's lock."""
+    with borrow(model) as free:
+        return explain(free, path, **options)
 
 
 @gpu_task(duration=_explain_seconds)

@@ -101,6 +101,12 @@ def serve_app(config, *, concurrency: int = 2, fair=None, auth=None):
 
 @contextlib.contextmanager
 def serve(config):
-    """Start the real app for `config` on a free localhost port in this process; yields its URL."""
-    with serve_app(config) as (url, _, _):
+    """Start the real app for `config` on a free localhost port in this process; yields its URL.
+
+    The per-visitor bounds are on, as app.py serves them: a page driven like a student's (every
+    test here comes from one address) must never be refused for what the page itself sends.
+    """
+    from resnet_demo.ui.fair_share import FairShare
+
+    with serve_app(config, fair=FairShare()) as (url, _, _):
         yield url

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import importlib
 import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 import torch
 import torchvision
@@ -125,3 +128,48 @@ def test_zerogpu_is_what_the_spaces_package_says_not_whether_it_imports(monkeypa
     zerogpu.gpu_task(duration=_explain_seconds)(len)
     assert decorated == [_explain_seconds]  # a duration function, not a fixed minute
     importlib.reload(zerogpu)
+
+
+def test_engine_workers_share_the_cores_under_load_and_all_go_to_a_request_alone():
+    service = Service(AppConfig(weights="random", device="cpu", probe_network=False, engine_workers=2))
+    cores = torch.get_num_threads()
+    threads = lambda: (threading.current_thread().name, torch.get_num_threads())  # noqa: E731
+    name, alone = service.on_engine(threads)
+    assert name.startswith("resnet-engine-0") and alone == cores
+    with service.gate.foreground(), service.gate.foreground():  # two requests in flight
+        assert service.on_engine(threads)[1] == max(1, cores // 2)
+    service.close()
+    with pytest.raises(ValueError, match="engine_workers"):
+        Service(AppConfig(weights="random", device="cpu", probe_network=False, engine_workers=-1))
+
+
+def test_same_depth_requests_at_once_equal_the_same_requests_alone(photo_path, tmp_path):
+    from PIL import Image
+
+    photos = []
+    for i, angle in enumerate((0, 90, 180, 270)):
+        with Image.open(photo_path) as image:
+            path = tmp_path / f"p{i}.jpg"
+            image.rotate(angle, expand=True).convert("RGB").save(path)  # not an example: never cached
+            photos.append(path)
+    service = Service(AppConfig(weights="random", device="cpu", probe_network=False, engine_workers=3))
+    alone = [service.explain_photo(p, depth=18, all_stages=True) for p in photos]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda p: service.explain_photo(p, depth=18, all_stages=True), photos * 2))
+    service.close()
+    for a, b in zip(alone * 2, together):
+        assert [p.index for p in a.predictions] == [p.index for p in b.predictions]
+        assert all(abs(x.prob - y.prob) <= 1e-5 for x, y in zip(a.predictions, b.predictions))
+        assert all(np.abs(a.cams_by_stage[s] - b.cams_by_stage[s]).max() <= 1e-4 for s in a.cams_by_stage)
+
+
+def test_the_engine_workers_flag_defaults_to_one_and_refuses_negatives(capsys):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from app import parse_args
+
+    assert parse_args([]).engine_workers == 1 and parse_args(["--engine-workers", "0"]).engine_workers == 0
+    with pytest.raises(SystemExit):
+        parse_args(["--engine-workers", "-1"])
+    assert "--engine-workers takes 1 or more" in capsys.readouterr().err
