@@ -27,12 +27,8 @@ from torch import Tensor, nn
 from torch.utils.hooks import RemovableHandle
 from torchvision.models.resnet import BasicBlock, Bottleneck
 
-STAGES: tuple[str, ...] = ("stem", "layer1", "layer2", "layer3", "layer4")
-"""Every stage whose feature maps the app shows."""
-CAM_STAGES: tuple[str, ...] = STAGES[1:]
-"""The residual stages a CAM can be computed for."""
-STAGE_OUTPUT_MODULE: dict[str, str] = {"stem": "maxpool", **{name: name for name in CAM_STAGES}}
-"""The child of torchvision's ResNet whose output is each stage's output."""
+from .stages import CAM_STAGES, STAGE_OUTPUT_MODULE, STAGES  # re-exported: the stage names live in stages.py
+
 RESIDUAL_BN: dict[type[nn.Module], str] = {BasicBlock: "bn2", Bottleneck: "bn3"}
 """The last BatchNorm of the residual branch F(x) in each block type (its output is F(x))."""
 

@@ -1,13 +1,12 @@
 """The command line: `python -m resnet_demo explain IMAGE --out DIR`, `... degradation` and `... download`.
 
 Bad input ends with a non-zero exit status and one readable line on stderr, never a traceback
-(set RESNET_DEMO_DEBUG=1 to see one for an unexpected failure).
+(set RESNET_EXPLORER_DEBUG=1 to see one for an unexpected failure).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -16,6 +15,7 @@ from .cams import METHODS
 from .class_names import display_name, find_class
 from .capture import CAM_STAGES
 from .errors import DemoError
+from .settings import SETTINGS
 from .teach.lab_config import PRESETS
 from .teach.lab_data import DATA_KINDS
 from .zoo import DEPTHS, LoadedModel, checkpoint_path, fetch_weights, load_model
@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--all-stages", action="store_true", help="CAM at layer1..layer4 (one longer backward)")
     ex.add_argument("--block", type=_block, help="also save x / F(x) / ReLU(F(x)+x) of one block, e.g. layer3.1")
     ex.add_argument("--alpha", type=float, default=0.5, help="overlay opacity, 0..1")
-    ex.add_argument("--out", required=True, help="folder for result.json, arrays.npz and the PNG panels")
+    ex.add_argument("--out", required=True, help="folder for result.json, arrays.npz and the panels (JPEG; the block maps PNG)")
     ex.add_argument("--lang", default="en", choices=LANGUAGES,
                     help="language of the class names printed (result.json always has both)")
 
@@ -176,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a bug: one line for the user, the traceback on request
-        if os.environ.get("RESNET_DEMO_DEBUG"):
+        if SETTINGS.debug:
             traceback.print_exc()
         print(f"error: unexpected failure ({type(exc).__name__}: {exc})", file=sys.stderr)
         return 1

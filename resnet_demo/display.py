@@ -28,8 +28,8 @@ def crop_photo(photo: Image.Image, box: tuple[float, float, float, float], max_s
                *, pool: Executor | None = None) -> Image.Image:
     """The photo's region inside `box`, downscaled only if its longer side exceeds `max_side`.
 
-    With `pool`, a downscale is done in two bands of rows at once (a phone photo's 1024-pixel
-    crop: ~20 ms -> ~12 ms here); each band samples the same source pixels as one resize would,
+    With `pool`, a downscale is done in two bands of rows at once (PIL releases the GIL while it
+    resamples); each band samples the same source pixels as one resize would,
     so the two ways differ by float rounding (at most one level, in a few pixels).
     """
     left, top, right, bottom = (int(round(v)) for v in box)

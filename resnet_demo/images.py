@@ -31,7 +31,10 @@ MIN_SIDE = 32
 """Shorter side, in pixels, below which a photo holds too little to classify."""
 MAX_PIXELS = 50_000_000
 """Largest photo accepted (50 megapixels: a 48 MP phone photo passes, a decompression bomb does not)."""
-MAX_FILE_BYTES = 25 * 2**20
+MAX_FILE_MB = 25
+"""Largest file accepted, in MB (2**20 bytes): also the web page's upload limit (ui/layout.py) and what a
+refused paste is told to stay under (ui/uploads.py)."""
+MAX_FILE_BYTES = MAX_FILE_MB * 2**20
 """Largest file accepted, in bytes."""
 MAX_ASPECT = 20.0
 """Largest ratio of long side to short side (a wide phone panorama is about 8:1)."""

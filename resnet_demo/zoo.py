@@ -27,6 +27,7 @@ from torch import nn
 
 from .errors import DeviceUnavailableError, WeightsUnavailableError
 from .lanes import Progress
+from .settings import SETTINGS
 from .weights import DEPTHS, short_reason, check_depth, checkpoint_path, default_weights, fetch_weights
 
 __all__ = ["DEPTHS", "LoadedModel", "ModelCache", "MODEL_CACHE", "check_depth", "checkpoint_path",
@@ -232,8 +233,8 @@ class ModelCache:
             self._items.clear()
 
 
-MODEL_CACHE = ModelCache(maxsize=int(os.environ.get("RESNET_DEMO_MAX_MODELS", len(DEPTHS))))
-"""Every depth fits at once by default (~0.6 GB in float32); lower it on small machines."""
+MODEL_CACHE = ModelCache(maxsize=len(DEPTHS) if SETTINGS.max_models is None else SETTINGS.max_models)
+"""Every depth fits at once by default (~0.6 GB in float32); lower it on small machines (RESNET_EXPLORER_MAX_MODELS)."""
 
 
 def _cache_key(depth: int, weights: WeightsArg, device: torch.device) -> Hashable:

@@ -10,7 +10,7 @@ from PIL import Image, ImageFilter
 
 from resnet_demo import explain, render
 from resnet_demo.cams import top_channels
-from resnet_demo.display import Display, StageChannels, crop_photo
+from resnet_demo.display import GRID_CHANNELS, Display, StageChannels, crop_photo
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +93,15 @@ def test_feature_grid_and_strip_and_block_panels(result, display):
     assert np.array_equal(np.asarray(again.overlay), np.asarray(panels.overlay))  # a redraw is the same pixels
     with pytest.raises(ValueError, match="unknown colormap"):
         render.colormap_lut("no-such-map")
+
+
+def test_the_grid_shows_every_channel_the_display_keeps(display):
+    """One count of grid channels (display.GRID_CHANNELS): the grid draws a tile for each kept channel."""
+    kept = display.stages["layer4"]
+    assert len(kept.indices) == GRID_CHANNELS
+    assert render.GRID.top_n == GRID_CHANNELS
+    last = render.GRID.origin(GRID_CHANNELS - 1)
+    assert render.channel_at(kept, last[0] + 1, last[1] + 1) == kept.indices[-1]
 
 
 def test_clicking_a_tile_finds_its_channel(result, display):

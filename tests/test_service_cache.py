@@ -25,7 +25,7 @@ def counted(make_service):
         runs, real = [], service.on_engine
 
         def on_engine(fn, *args):
-            runs.append(args[3])  # the photo's path
+            runs.append(args[-2])  # the photo's path: (…, path, options) on every engine path
             return real(fn, *args)
 
         service.on_engine = on_engine

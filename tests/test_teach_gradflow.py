@@ -274,7 +274,10 @@ def test_gradient_flow_holds_the_models_lock(random_model, photo, monkeypatch):
     worker.join(timeout=60)
     assert not worker.is_alive() and len(results) == 1
     assert inside == [True, True]  # both variants computed while holding the lock
-    assert results[0]["random/plain"].norms == gradient_flow(None, base, photo)["random/plain"].norms
+    # Same numbers as a run on this thread, up to float summation order (each thread sets its own
+    # intra-op thread count in torch, so reductions may split differently).
+    expected = gradient_flow(None, base, photo)["random/plain"].norms
+    assert results[0]["random/plain"].norms == pytest.approx(expected, rel=1e-5)
 
 
 # What the module docstring reports for random init on assets/cat.jpg: last→first growth of the

@@ -100,7 +100,7 @@ def test_short_soak_leaves_no_hooks_and_little_growth(app, client, photo_path, t
     runs, real = [], service.on_engine
 
     def counted(fn, *args):
-        runs.append(args[3])  # the photo's path
+        runs.append(args[-2])  # the photo's path: (…, path, options) on every engine path
         return real(fn, *args)
 
     with Image.open(photo_path) as image:

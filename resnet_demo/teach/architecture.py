@@ -27,16 +27,12 @@ import torchvision
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from ..capture import CAM_STAGES, STAGE_OUTPUT_MODULE
+from ..stages import CAM_STAGES, STAGE_MODULES, STAGE_OUTPUT_MODULE
 from ..zoo import check_depth, default_weights
 
 COLUMNS: tuple[str, ...] = ("Stage", "Block type", "Blocks", "Output (C×H×W)", "Parameters")
 """Column names of `Architecture.as_table()`."""
-ROW_PARTS: dict[str, tuple[str, ...]] = {
-    "stem": ("conv1", "bn1"),  # relu and maxpool have no parameters
-    **{stage: (stage,) for stage in CAM_STAGES},
-    "head": ("fc",),  # avgpool has no parameters
-}
+ROW_PARTS: dict[str, tuple[str, ...]] = {**STAGE_MODULES, "head": ("avgpool", "fc")}
 """Which children of torchvision's ResNet make up each row, in forward order."""
 ROW_OUTPUT: dict[str, str] = {**STAGE_OUTPUT_MODULE, "head": "fc"}
 """The child whose output is each row's output (the stem ends after the max-pool)."""
@@ -77,10 +73,6 @@ class BlockFacts:
     output_shape: tuple[int, int, int]  # (C, H, W) of ReLU(F(x) + shortcut(x))
     convs: tuple[ConvFacts, ...]  # the residual branch F(x), in forward order
     projection: ConvFacts | None  # the `downsample` shortcut's convolution; None: the shortcut is x itself
-
-    @property
-    def changes_shape(self) -> bool:
-        return self.input_shape != self.output_shape
 
     @property
     def stride_conv(self) -> int | None:
@@ -144,10 +136,6 @@ class Architecture:
                 return facts
         raise ValueError(f"block must be one of {[b.name for b in blocks]}; got {name!r}")
 
-    @staticmethod
-    def header() -> list[str]:
-        return list(COLUMNS)
-
     def as_table(self) -> list[list[str]]:
         """The rows as strings, e.g. ["layer1", "Bottleneck", "3", "256×56×56", "216 k"]."""
         return [
@@ -160,12 +148,6 @@ class Architecture:
             ]
             for row in self.rows
         ]
-
-    def summary(self) -> str:
-        """One line, e.g. "ResNet-50: 25.6 M parameters, 4.09 billion multiply-adds per 224×224 image"."""
-        size = f"{self.input_size}×{self.input_size}"
-        return (f"ResNet-{self.depth}: {format_count(self.total_params)} parameters, "
-                f"{self.gmacs:.2f} billion multiply-adds per {size} image")
 
 
 def format_count(n: int) -> str:

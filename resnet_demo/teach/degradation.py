@@ -38,11 +38,11 @@ import torch.nn.functional as F
 
 from ..lanes import Progress
 from ..zoo import resolve_device
-from .cifar_nets import build_cifar_net, net_name
+from .cifar_nets import build_cifar_net
 from .lab_config import PRESETS, LabConfig
 from .lab_data import LabData, load_lab_data, normalise
 
-__all__ = ["PRESETS", "STATUSES", "LabConfig", "LabPoint", "network_names", "run_lab"]
+__all__ = ["PRESETS", "STATUSES", "LabConfig", "LabPoint", "run_lab"]
 
 _clock = time.perf_counter  # one name for the lab's clock (tests replace it)
 
@@ -75,11 +75,6 @@ class LabPoint:
     def final(self) -> bool:
         """True for the last point of a run."""
         return self.status != "running"
-
-
-def network_names(config: LabConfig) -> list[str]:
-    """The networks a run trains, in the order points list them: variants, then depths."""
-    return [net_name(depth=d, variant=v) for v in config.variants for d in config.depths]
 
 
 def _batches(n: int, batch_size: int, generator: torch.Generator) -> Iterator[torch.Tensor]:

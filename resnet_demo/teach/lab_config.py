@@ -122,22 +122,13 @@ def _check_number(config: LabConfig, name: str, *, low: float, high: float | Non
 
 PRESETS: dict[str, LabConfig] = {
     # cpu: four networks on 2 CPU cores in under 2 minutes, on the generated set (no download).
-    # Measured twice (AMD EPYC, 2 cores shared with other users, torch 2.14.1; `python -m
-    # resnet_demo degradation --preset cpu`): 300 steps in 91 s of training, 97 s wall clock with
-    # start-up (1-min load average 1.3 before, 1.9 after), and 97 s / 103 s (load 0.65 before,
-    # 1.7 after; the run itself accounts for ~2). Same numbers both times (deterministic on one
-    # machine). Final training errors (last 20 batches): plain-20 74.5%, plain-56 89.4%, ResNet-20
-    # 34.4%, ResNet-56 34.8%. So it shows plain-56 above plain-20 (by 15 points; plain-56 is still
-    # near chance, 90%) and both residual networks far below both plain ones, with ResNet-56 level
-    # with ResNet-20, NOT below it. On a busier machine the 110-second limit ends the run earlier
-    # (status "time_limit"), with fewer steps and higher errors (at a load of ~3 from other users
-    # a step took 2-3× longer).
-    # The recorded run (recorded/degradation_cpu.json: these settings for 2000 steps, 750 s) keeps
-    # the plain gap (plain-20 6.5%, plain-56 68.8%), while ResNet-56 stays close to ResNet-20 but
-    # does not beat it (3.0% vs 1.2% at the end; level at 2.3% at step 1750). A trial of the two
-    # ResNets on 50,000 generated images with augmentation (1500 steps) did not either (20.7% vs
-    # 16.0%): on this data at this scale the residual networks remove the degradation but the
-    # extra depth does not pay; the paper's Fig. 6 ordering needs CIFAR-10 and a longer schedule.
+    # It shows plain-56 above plain-20 and both residual networks far below both plain ones, with
+    # ResNet-56 level with ResNet-20, not below it (figures: README, "Benchmarks"). A busier machine
+    # reaches max_seconds first (status "time_limit"): fewer steps, higher errors. The recorded
+    # run (recorded/degradation_cpu.json, these settings for 2000 steps) keeps the plain gap while
+    # ResNet-56 stays close to ResNet-20 without beating it: on this data at this scale residual
+    # networks remove the degradation but the extra depth does not pay; the paper's Fig. 6
+    # ordering needs CIFAR-10 and a longer schedule.
     "cpu": LabConfig(
         iterations=300,
         batch_size=64,
@@ -152,10 +143,10 @@ PRESETS: dict[str, LabConfig] = {
     ),
     # gpu: the paper's recipe on CIFAR-10 (32×32, batch 128, lr 0.1, augmentation) for 1/10 of its
     # 64k iterations, lr divided by 10 at 3200 and 4800 (its 32k/48k scaled). Trains on all 50,000
-    # training images (the paper held 5,000 out for validation). NOT MEASURED: no GPU was available
-    # when it was written; a guess of a few minutes on a current GPU (kernel launches dominate at
-    # this size), bounded by max_seconds. Offline it falls back to the generated set at 32×32, and
-    # says so. What it shows must be checked the first time it runs on a GPU.
+    # training images (the paper held 5,000 out for validation). Its duration is untested (a few
+    # minutes is expected: kernel launches dominate at this size) and bounded by max_seconds; what
+    # it shows is unchecked until it runs on a GPU. Offline it falls back to the generated set at
+    # 32×32, and says so.
     "gpu": LabConfig(
         iterations=6400,
         batch_size=128,

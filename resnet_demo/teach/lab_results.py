@@ -1,8 +1,7 @@
 """What a degradation-lab run leaves behind: a CSV, charts, and the recorded run shipped with the package.
 
 `render_lab_chart` draws training error against iteration like the paper's Fig. 1 and Fig. 6
-(plain dashed, residual solid, one colour per depth); `render_grad_chart` draws one point's
-gradient norms per block. `load_recorded(preset)` reads `recorded/degradation_<preset>.json`,
+(plain dashed, residual solid, one colour per depth). `load_recorded(preset)` reads `recorded/degradation_<preset>.json`,
 a longer run made by `bench/degradation.py` on a stated machine, which the app shows before
 anyone trains; `save_recorded` writes that file (points thinned, numbers rounded, < 200 kB).
 """
@@ -12,7 +11,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,25 +93,6 @@ def render_lab_chart(points: Sequence[LabPoint], *, title: str | None = None) ->
     ax.legend(fontsize=CAPTION_SIZE - 1, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     data = "CIFAR-10" if points[-1].dataset == "cifar10" else "generated images"
     ax.set_title(title or f"Training error on {data}: plain (dashed) vs residual (solid)", fontsize=CAPTION_SIZE + 1)
-    return figure_to_image(fig)
-
-
-def render_grad_chart(point: LabPoint, *, title: str | None = None) -> Image.Image:
-    """‖∂loss/∂(block output)‖ per block at one point, log scale, one line per network."""
-    names = list(point.grad_norms)
-    depths = sorted({int(name.rpartition("-")[2]) for name in names})
-    fig = new_figure(8.0, 3.6)
-    ax = fig.add_subplot()
-    for name in names:
-        style, colour, _ = _style(name, depths)
-        y = [g if g > 0 and math.isfinite(g) else math.nan for g in point.grad_norms[name]]
-        ax.plot(range(1, len(y) + 1), y, style, color=colour, marker="o", ms=3, lw=1.6, label=name)
-    ax.set_yscale("log")
-    ax.set_xlabel("block (1 = nearest the input)", fontsize=CAPTION_SIZE)
-    ax.set_ylabel("gradient norm at block output", fontsize=CAPTION_SIZE)
-    ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=CAPTION_SIZE - 1, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
-    ax.set_title(title or f"gradient reaching each block, iteration {point.iteration}", fontsize=CAPTION_SIZE + 1)
     return figure_to_image(fig)
 
 

@@ -44,7 +44,7 @@ from .strings import TABLES, say
 
 log = logging.getLogger(__name__)
 # Threads that draw and encode a request's pictures once the engine has answered (PIL and numpy
-# work largely outside the GIL); for a phone photo here the panels took ~34 -> ~21 ms.
+# work largely outside the GIL, so the panels are drawn side by side).
 PICTURES = ThreadPoolExecutor(3, thread_name_prefix="pictures")
 timing_log = logging.getLogger("resnet_demo.timing")  # one line per request at DEBUG (app.py --log-level debug)
 
@@ -230,10 +230,6 @@ class Handlers(ScoreCamEvents, FollowUpEvents):
         timing_log.debug("explain handler: %s", phases)
         if self.on_timings is not None:
             self.on_timings(dict(phases.ms))
-
-    # -- the slow lane -------------------------------------------------------------------------
-
-    # -- cheap follow-ups ----------------------------------------------------------------------
 
     # -- text ----------------------------------------------------------------------------------
 

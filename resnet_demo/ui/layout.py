@@ -15,6 +15,7 @@ from pathlib import Path
 import gradio as gr
 
 from ..capture import CAM_STAGES
+from ..images import MAX_FILE_MB
 from ..service import EXAMPLE_PHOTOS, Service
 from ..zoo import DEPTHS
 from .components import Choice, ClassPicker, Menu, NumberSlider, PhotoInput
@@ -33,9 +34,6 @@ from .refusals import note_box
 from .strings import TABLES
 from .teach_handlers import TeachHandlers, hook_source
 from .teach_tabs import add_teaching_tabs
-
-MAX_UPLOAD_MB = 25
-"""Largest upload Gradio accepts (the engine's own limit on files, `images.MAX_FILE_BYTES`, is the same)."""
 
 CSS = """
 .untrained-banner { background: #fdecea; border: 3px solid #c0392b; border-radius: 8px; padding: 10px 16px; }
@@ -165,10 +163,10 @@ def build_app(service: Service, *, concurrency: int = 1, fair: FairShare | None 
 
     launch_options = {
         "i18n": i18n, "css": CSS, "theme": THEME,
-        "max_file_size": f"{MAX_UPLOAD_MB}mb",
+        "max_file_size": f"{MAX_FILE_MB}mb",  # Gradio refuses larger uploads: the engine's own limit
         # every request body bounded, no URL fetched on a visitor's behalf (see limits.py)
         "app_kwargs": {"middleware": [RequestLimits.middleware(
-            upload_bytes=(MAX_UPLOAD_MB + 1) * 2**20, roots=[image.GRADIO_CACHE], files=EXAMPLE_PHOTOS),
+            upload_bytes=(MAX_FILE_MB + 1) * 2**20, roots=[image.GRADIO_CACHE], files=EXAMPLE_PHOTOS),
             PageLanguage.middleware()]},  # ?lang= picks the labels' language too (page_language.py)
     }
     if fair is not None:  # inside RequestLimits: the join bodies it reads are already bounded

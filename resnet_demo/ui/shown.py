@@ -11,7 +11,6 @@ So idle sessions cost almost nothing and a crowd cannot grow memory past the bud
 
 from __future__ import annotations
 
-import os
 import threading
 import uuid
 from collections import OrderedDict
@@ -19,8 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..display import Display
+from ..settings import SETTINGS
 
-DEFAULT_BUDGET_MB = int(os.environ.get("RESNET_EXPLORER_DISPLAY_MB", "256"))
+DEFAULT_BUDGET_MB = SETTINGS.display_mb
 """Memory for the recent results of all visitors together (env RESNET_EXPLORER_DISPLAY_MB)."""
 
 

@@ -20,7 +20,7 @@ import gradio as gr
 from ..explanation import Explanation
 from ..export import save_image, save_json
 from ..render import render_overlay
-from ..teach.architecture import architecture
+from ..stages import stage_info
 from . import params
 from .messages import photo_path, request_language, user_error
 from .refusals import refused
@@ -84,7 +84,7 @@ class ScoreCamEvents:
             skip = (gr.skip(),) * 3  # status, files and state change only at the end
             yield (gr.skip(), gr.update(value=say("score_queued", lang), visible=True), *skip, gr.update(visible=True),
                    gr.skip())
-            total = min(self.service.config.score_cam_channels, stage_channels(options["depth"], options["stage"]))
+            total = min(self.service.config.score_cam_channels, stage_info(options["depth"], options["stage"]).channels)
             last_yield = 0.0
             while (item := _next(updates)) is not None:
                 # a yield at least every second lets Gradio stop this generator when the visitor leaves
@@ -112,11 +112,6 @@ class ScoreCamEvents:
     def stopped(self, request: gr.Request = None) -> tuple:
         """The stop button: hide it and say so (the slow lane's event is cancelled by Gradio)."""
         return gr.update(visible=False), gr.update(value=say("score_stopped", request_language(request)), visible=True)
-
-
-def stage_channels(depth: int, stage: str) -> int:
-    """Channels of `stage`'s output at `depth` (from the architecture table; no model is loaded)."""
-    return next(row.output_shape[0] for row in architecture(depth).rows if row.stage == stage)
 
 
 def _next(updates: queue.Queue) -> Any:

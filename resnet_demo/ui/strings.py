@@ -107,7 +107,7 @@ EN: dict[str, str] = {
     "err_reason_paste_unreadable": "The pasted picture could not be read (it is not a base64 data URL). Please upload "
     "it as a file.",
     "err_reason_paste_too_large": "The pasted picture is over {limit} MB; please upload it as a file instead (up to "
-    "25 MB).",
+    "{upload_limit} MB).",
     "err_reason_paste_damaged": "The pasted picture could not be read (damaged data). Please try again.",
     "err_reason_out_of_memory": "Try again in a moment, or pick a smaller depth (this was ResNet-{depth} on "
     "{device}).",
@@ -203,7 +203,7 @@ ZH: dict[str, str] = {
     "err_reason_damaged": "图像文件已损坏或不完整，无法解码。请重新上传。",
     "err_reason_colour_mode": "不支持颜色模式为 {mode} 的图像。请把它另存为 RGB 照片。",
     "err_reason_paste_unreadable": "无法读取粘贴的图片（不是 base64 数据 URL）。请以文件形式上传。",
-    "err_reason_paste_too_large": "粘贴的图片超过 {limit} MB；请改为以文件形式上传（最大 25 MB）。",
+    "err_reason_paste_too_large": "粘贴的图片超过 {limit} MB；请改为以文件形式上传（最大 {upload_limit} MB）。",
     "err_reason_paste_damaged": "无法读取粘贴的图片（数据已损坏）。请再试一次。",
     "err_reason_out_of_memory": "请稍后再试，或选择较浅的网络（这次是 {device} 上的 ResNet-{depth}）。",
     "err_detail_logged": "详细原因已记在服务器日志里；如果一直出现，请告诉老师。",

@@ -21,6 +21,7 @@ from ..capture import CAM_STAGES, Capture
 from ..class_names import display_name
 from ..render import render_block_maps
 from ..service import Service
+from ..stages import stage_info
 from ..teach.architecture import architecture
 from ..teach.charts import gradient_flow_chart, latency_chart, ratio_chart
 from ..teach.compare import comparison_table, render_cam_row
@@ -40,11 +41,6 @@ def hook_source() -> str:
     """The code that attaches and runs the stage hooks, read from the installed package."""
     parts = [Capture._attach, Capture._stage_hook]
     return "\n".join(textwrap.dedent(inspect.getsource(fn)) for fn in parts)
-
-
-def blocks_in(depth: int, stage: str) -> int:
-    """How many residual blocks `stage` has at `depth` (from the model's architecture)."""
-    return next(row.blocks for row in architecture(int(depth)).rows if row.stage == stage)
 
 
 class TeachHandlers:
@@ -76,7 +72,7 @@ class TeachHandlers:
             photo = photo_path(image)
             depth = params.choice("depth", depth, DEPTHS)
             stage = params.choice("stage", stage, CAM_STAGES)
-            index = min(params.integer("block", block, 0, 63), blocks_in(depth, stage) - 1)
+            index = min(params.integer("block", block, 0, 63), stage_info(depth, stage).blocks - 1)
             r = self.service.explain_photo(photo, depth=depth, method="gradcam", stage="layer4", top_k=1,
                                            block=(stage, index), progress=lambda f, m: progress(f, desc=m))
             chosen = next(b for b in r.blocks if (b.stage, b.index) == (stage, index))
@@ -92,7 +88,7 @@ class TeachHandlers:
     def block_range(self, depth: int, stage: str, block: int) -> dict:
         """Keep the block slider within the chosen stage's block count."""
         try:
-            count = blocks_in(params.choice("depth", depth, DEPTHS), params.choice("stage", stage, CAM_STAGES))
+            count = stage_info(params.choice("depth", depth, DEPTHS), params.choice("stage", stage, CAM_STAGES)).blocks
             return gr.update(maximum=count - 1, value=min(params.integer("block", block, 0, 63), count - 1))
         except params.ParameterError:
             return gr.skip()

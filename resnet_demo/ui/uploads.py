@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import ImageError
+from ..images import MAX_FILE_MB
 
 MAX_PASTE_BYTES = 3 * 2**20
 """Largest picture accepted inline as a data URL (larger ones go through the upload route)."""
@@ -65,8 +66,9 @@ def save_data_url(url: str, folder: str | os.PathLike) -> Path:
                          reason="paste_unreadable")
     if len(body) > (MAX_PASTE_BYTES * 4) // 3 + 4:
         raise ImageError(
-            f"The pasted picture is over {MAX_PASTE_BYTES // 2**20} MB; please upload it as a file instead (up to 25 MB).",
-            reason="paste_too_large", limit=MAX_PASTE_BYTES // 2**20,
+            f"The pasted picture is over {MAX_PASTE_BYTES // 2**20} MB; please upload it as a file instead "
+            f"(up to {MAX_FILE_MB} MB).",
+            reason="paste_too_large", limit=MAX_PASTE_BYTES // 2**20, upload_limit=MAX_FILE_MB,
         )
     try:
         data = base64.b64decode(body, validate=True)
