@@ -10,6 +10,7 @@ class FakeService:
 
     def __init__(self, config) -> None:
         self.config, self.closed = config, 0
+        self.engine_workers = 1  # app.py sizes Gradio's concurrency from it
         FakeService.made.append(self)
 
     def start(self) -> None:
