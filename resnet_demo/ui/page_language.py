@@ -101,9 +101,18 @@ def switch_links() -> str:
 
 def _script(lang: str) -> bytes:
     # Runs before Gradio's module scripts, which read navigator.language to pick the I18n locale.
+    # Gradio's I18n (svelte-i18n) writes every locale it switches to into <html lang>; when the
+    # Settings menu switches it away from the page's language, the page reloads with ?lang= of the
+    # language the server can word (Chinese of any script -> zh-CN, any other -> en), so labels and
+    # server text switch together. Only after a trusted user action: Gradio's own start-up never reloads.
     return (f"<script>(function(){{var l={lang!r};try{{Object.defineProperty(Navigator.prototype,'language',"
             f"{{get:function(){{return l}}}});Object.defineProperty(Navigator.prototype,'languages',"
-            f"{{get:function(){{return [l]}}}})}}catch(e){{}}document.documentElement.lang=l}})();</script>"
+            f"{{get:function(){{return [l]}}}})}}catch(e){{}}var h=document.documentElement;h.lang=l;"
+            f"var u=0;['pointerdown','keydown'].forEach(function(t){{addEventListener(t,function(e){{"
+            f"if(e.isTrusted)u=1}},true)}});try{{new MutationObserver(function(){{var v=h.lang||'';"
+            f"if(!u||v===l)return;var w=/^zh/i.test(v)?'zh-CN':'en';if(w===l&&v.toLowerCase()===l.toLowerCase())return;"
+            f"var q=new URL(location.href);q.searchParams.set('{PARAM}',w);location.replace(q.href)}})"
+            f".observe(h,{{attributes:true,attributeFilter:['lang']}})}}catch(e){{}}}})();</script>"
             ).encode()
 
 
