@@ -139,7 +139,7 @@ def test_the_settings_menu_switches_server_text_too(browser, url):  # noqa: F811
     page.locator(".gallery-item").first.wait_for()
     assert page.evaluate("document.documentElement.lang") == "en"
     page.get_by_text("Settings").last.click()  # the footer's link opens Gradio's settings panel
-    page.get_by_role("combobox", name="Language").click()
+    page.get_by_role("dialog").get_by_role("combobox", name="Language").click()
     page.get_by_role("option", name="简体中文").click()
     page.wait_for_url(re.compile(r"[?&]lang=zh-CN"), timeout=15_000)  # reloaded in the chosen language
     page.locator(".gallery-item").first.click()
@@ -151,3 +151,23 @@ def test_the_settings_menu_switches_server_text_too(browser, url):  # noqa: F811
     assert page.get_by_role("tab", name="残差学习").count() == 1  # and the labels stayed Chinese
     context.close()
     assert time.perf_counter() - start < 40
+
+
+def test_a_settings_language_without_server_text_falls_back_to_english(browser, url):  # noqa: F811
+    """A language Gradio offers but the server cannot word (Français) gives a whole English page, not a mixed one;
+    Gradio's own start-up (it sets the locale too) never triggers a reload."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1100})
+    page = context.new_page()
+    loads = []
+    page.on("load", lambda _: loads.append(page.url))
+    page.goto(url, wait_until="domcontentloaded")  # the Chinese browser gives a Chinese page
+    page.locator(".gallery-item").first.wait_for()
+    page.wait_for_timeout(500)
+    assert page.evaluate("document.documentElement.lang") == "zh-CN" and len(loads) == 1, loads
+    page.locator("footer").get_by_role("button").last.click()  # 设置: the footer's last button
+    page.get_by_role("dialog").get_by_role("combobox").click()  # the settings panel's one menu: 语言
+    page.get_by_role("option", name="Français").click()
+    page.wait_for_url(re.compile(r"[?&]lang=en"), timeout=15_000)
+    page.get_by_role("tab", name="Residual learning").wait_for()  # labels English again, as the server text
+    assert page.evaluate("document.documentElement.lang") == "en"
+    context.close()
