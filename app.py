@@ -52,7 +52,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--auth", default=_env("auth", legacy="RESNET_EXPLORER_AUTH"),
                         help="USER:PASSWORD to require a login")
     parser.add_argument("--concurrency", type=int, default=int(_env("concurrency", 0)),
-                        help="requests computed at once (default: 2 on CPU, 4 on a GPU)")
+                        help="requests computed at once (default: 2 per engine worker on CPU, 4 on a GPU)")
     parser.add_argument("--engine-workers", type=int, default=int(_env("engine_workers", 1)),
                         help="CPU only: requests whose model work runs at once, each with its own copy of "
                              "the model when they ask for the same depth; 0: one per core (default: 1)")
@@ -71,12 +71,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="seconds a visitor waits after their lab run before starting another")
     parser.add_argument("--login-attempts", type=int, default=int(_env("login_attempts", FairShare.login_failures)),
                         help="failed logins a minute per visitor with --auth; 0: unbounded")
+    parser.add_argument("--uploads-at-once", type=int,
+                        default=int(_env("uploads_at_once", FairShare.uploads_at_once)),
+                        help="uploads one visitor may send at once; 0: unbounded")
+    parser.add_argument("--upload-mb-per-minute", type=float,
+                        default=float(_env("upload_mb_per_minute", FairShare.upload_mb_per_minute)),
+                        help="megabytes one visitor may upload a minute (uploads stay on disk for an hour); 0: unbounded")
     parser.add_argument("--trusted-proxies", default=_env("trusted_proxies", ""),
                         help="addresses or networks of reverse proxies whose X-Forwarded-For names the visitor, "
                              "e.g. 127.0.0.1 behind a local nginx (on a Hugging Face Space the platform's "
                              "proxy is trusted anyway)")
     args = parser.parse_args(argv)
-    for flag in ("per_visitor", "lab_cooldown", "login_attempts"):
+    for flag in ("per_visitor", "lab_cooldown", "login_attempts", "uploads_at_once", "upload_mb_per_minute"):
         if getattr(args, flag) < 0:
             parser.error(f"--{flag.replace('_', '-')} takes 0 or more; got {getattr(args, flag)}")
     try:
@@ -110,16 +116,21 @@ def main(argv: list[str] | None = None) -> None:
         service.start()
     except DemoError as exc:  # e.g. a --weights file that fits no ResNet: say so now, not at every request
         sys.exit(f"error: {exc}")
-    concurrency = args.concurrency or (4 if on_gpu else 2)
+    # CPU: two requests per engine worker, so one can draw its pictures while the next runs the model
+    concurrency = args.concurrency or (4 if on_gpu else 2 * max(1, service.engine_workers))
     fair = FairShare(per_visitor=args.per_visitor, lab_cooldown_s=args.lab_cooldown,
-                     login_failures=args.login_attempts, trusted=args.trusted_proxies)
+                     login_failures=args.login_attempts, uploads_at_once=args.uploads_at_once,
+                     upload_mb_per_minute=args.upload_mb_per_minute, trusted=args.trusted_proxies)
     # uvicorn would otherwise replace the peer of any connection from 127.0.0.1 by what its
     # X-Forwarded-For says, before the app sees it: it trusts exactly the proxies the app trusts
     os.environ["FORWARDED_ALLOW_IPS"] = ",".join(str(n) for n in args.trusted_proxies.networks)
     demo, launch_options = build_app(service, concurrency=concurrency, fair=fair)
     demo.queue(max_size=args.queue_size, default_concurrency_limit=concurrency)
     auth = tuple(args.auth.split(":", 1)) if args.auth else None
-    demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth, **launch_options)
+    try:  # launch returns when the server stops (Ctrl-C): end the engine thread and its pools too
+        demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth, **launch_options)
+    finally:
+        service.close()
 
 
 if __name__ == "__main__":

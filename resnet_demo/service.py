@@ -29,6 +29,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -107,6 +108,7 @@ class Service:
         self.config = config
         self.state = WeightsState()
         self.gate = ForegroundGate()
+        self.serving = ForegroundGate()  # whole requests in flight: model work *and* drawing (see `request`)
         self._lock = threading.Lock()
         self._slow_lane = threading.Lock()  # one Score-CAM at a time, whoever calls
         self._lab_lane = threading.Lock()  # one training run at a time
@@ -231,9 +233,23 @@ class Service:
         load, leaving the rest to the drawing. The intra-op thread count is per calling thread in
         torch, so each worker sets its own, per request.
         """
-        alone = self.gate.active <= 1
+        # `gate` counts requests in their model work only; a request drawing its pictures has left
+        # it. With several workers, counting that one as absent gave the next request every core
+        # while the other worker's team could start at once: two teams on two cores, spinning at
+        # each other's barriers. So they count whole requests (`serving`, for callers that say so,
+        # see `request`). One worker has no other team to meet and keeps every core then.
+        alone = self.gate.active <= 1 and (self.engine_workers == 1 or self.serving.active <= 1)
         torch.set_num_threads(self._threads if alone else max(1, self._threads // max(self.engine_workers, 2)))
         return fn(*args)
+
+    def request(self) -> AbstractContextManager[None]:
+        """Mark one whole request (its model work and everything its caller does with the result,
+        such as drawing) as in flight for the block, so the engine knows a request is not alone.
+
+        A caller that draws after `explain_photo` wraps both in this; the model's thread count
+        then follows the requests really in flight, not only those in the model.
+        """
+        return self.serving.foreground()
 
     def explain_photo(self, path: str | Path, *, progress: Progress | None = None, **options: Any) -> Explanation:
         """explain() for a photo file, in the foreground lane; example photos are cached lazily.

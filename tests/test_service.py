@@ -138,6 +138,12 @@ def test_engine_workers_share_the_cores_under_load_and_all_go_to_a_request_alone
     assert name.startswith("resnet-engine-0") and alone == cores
     with service.gate.foreground(), service.gate.foreground():  # two requests in flight
         assert service.on_engine(threads)[1] == max(1, cores // 2)
+    # one request still drawing its pictures (out of the model, in `request`) while the next one
+    # reaches the model: that one is not alone, and must not take every core from the drawing
+    with service.request(), service.request(), service.gate.foreground():
+        assert service.on_engine(threads)[1] == max(1, cores // 2)
+    with service.request(), service.gate.foreground():  # the request itself, alone
+        assert service.on_engine(threads)[1] == cores
     service.close()
     with pytest.raises(ValueError, match="engine_workers"):
         Service(AppConfig(weights="random", device="cpu", probe_network=False, engine_workers=-1))

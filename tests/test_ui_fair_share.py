@@ -8,8 +8,10 @@ test holds, not a race with the CPU.
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
+import uuid
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -23,14 +25,16 @@ from resnet_demo.service import AppConfig
 from resnet_demo.ui.fair_order import interleave, running_events, waiting_events
 from resnet_demo.ui.fair_share import FairShare, FairShareGate, events_in_flight
 from resnet_demo.ui.strings import EN, ZH
+from resnet_demo.ui.upload_share import UploadLedger
 from resnet_demo.ui.visitor import TrustedProxies
 
 pytestmark = pytest.mark.live
 
 K = 3
 COOLDOWN_S = 2.0
-SETTINGS = FairShare(per_visitor=K, lab_cooldown_s=COOLDOWN_S, login_failures=3,
-                     trusted=TrustedProxies.parse("127.0.0.9"))
+UPLOAD_KB = 200
+SETTINGS = FairShare(per_visitor=K, lab_cooldown_s=COOLDOWN_S, login_failures=3, uploads_at_once=2,
+                     upload_mb_per_minute=(2.5 * UPLOAD_KB) / 1024, trusted=TrustedProxies.parse("127.0.0.9"))
 EXPLAIN_ARGS = [18, "gradcam", "layer4", "", 3, 0.5, False]
 
 
@@ -205,11 +209,12 @@ def test_a_refused_join_keeps_nothing(served, gate, photo_path):
 
 def test_per_visitor_zero_turns_it_off(photo_path):
     with serve_app(AppConfig(weights="random", device="cpu", probe_network=False),
-                   fair=FairShare(per_visitor=0)) as (url, demo, _):
+                   fair=FairShare(per_visitor=0, upload_mb_per_minute=0.1)) as (url, demo, _):
         gate = threading.Event()
         gated(demo, "explain", gate)
         me = visitor(url, "127.0.0.12")
         photo = me.file(me.upload("cat.jpg", photo_path.read_bytes()))
+        assert all(me.upload(f"{i}.jpg", bytes(200 * 1024)) for i in range(3))  # 600 kB: no upload budget either
         try:
             assert all(a.status_code == 200 for a in joins(me, "explain", [photo] + EXPLAIN_ARGS, 12))
         finally:
@@ -262,3 +267,109 @@ def test_interleave_puts_events_in_rounds():
     # round 0: a, b (c has one running); round 1: a, c, b; round 2: a
     assert [e.who for e in waiting] == ["a", "b", "a", "c", "b", "a"]
     interleave(blocks, "other", lambda e: e.who)  # a group with no queue: nothing to do
+
+
+# -- uploads ---------------------------------------------------------------------------------------
+
+
+def ledger_of(demo) -> UploadLedger:
+    """The running gate's upload ledger (the middleware instance Starlette built for this app)."""
+    layer = demo.app.middleware_stack
+    while layer is not None and not isinstance(layer, FairShareGate):
+        layer = getattr(layer, "app", None)
+    assert layer is not None, "no FairShareGate in the app's middleware stack"
+    return layer.uploads
+
+
+def in_flight(ledger: UploadLedger, visitor: str) -> int:
+    return sum(u.open for u in ledger._uploads.get(visitor, []))
+
+
+def multipart(name: str, content: bytes, boundary: str = "b0undary") -> tuple[bytes, bytes]:
+    """(head, tail) of a one-file multipart body: send head + content + tail."""
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\n"
+            f"Content-Type: image/jpeg\r\n\r\n").encode()
+    return head, f"\r\n--{boundary}--\r\n".encode()
+
+
+class HeldUpload:
+    """An upload from `source` whose body stops half-way until `finish()`: an upload in flight, held by the test."""
+
+    def __init__(self, url: str, source: str, content: bytes) -> None:
+        host, port = url.split("//")[1].rstrip("/").split(":")
+        head, self.tail = multipart(f"held-{uuid.uuid4().hex}.jpg", content)
+        self.rest = content[len(content) // 2:]
+        self.sock = socket.create_connection((host, int(port)), source_address=(source, 0), timeout=30)
+        length = len(head) + len(content) + len(self.tail)
+        self.sock.sendall((f"POST /gradio_api/upload HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n"
+                           f"Content-Type: multipart/form-data; boundary=b0undary\r\nContent-Length: {length}\r\n\r\n"
+                           ).encode() + head + content[:len(content) // 2])
+
+    def finish(self) -> int:
+        self.sock.sendall(self.rest + self.tail)
+        answer = b""
+        while chunk := self.sock.recv(65536):
+            answer += chunk
+        self.sock.close()
+        return int(answer.split(b" ", 2)[1])
+
+
+def names_in(folder: Path) -> set[str]:
+    return {p.name for p in folder.rglob("*") if p.is_file()}
+
+
+def test_uploads_at_once_are_bounded_per_visitor_and_refused_unread(served, photo_path):
+    url, demo, _ = served
+    content = photo_path.read_bytes()
+    ledger = ledger_of(demo)
+    held = [HeldUpload(url, "127.0.0.20", content) for _ in range(2)]
+    try:
+        deadline = time.monotonic() + 10
+        while in_flight(ledger, "127.0.0.20") < 2:
+            assert time.monotonic() < deadline, "the two held uploads never reached the gate"
+            time.sleep(0.02)
+        me = visitor(url, "127.0.0.20", **{"accept-language": "zh-CN"})
+        name = f"refused-{uuid.uuid4().hex}.jpg"
+        refused = me.http.post(f"{url}gradio_api/upload", files={"files": (name, content)})
+        assert refused.status_code == 429 and refused.headers["retry-after"] == "5"
+        assert refused.json()["detail"] == ZH["busy_uploads"].format(n=2)
+        assert visitor(url, "127.0.0.21").upload("other.jpg", content)  # another visitor uploads meanwhile
+    finally:
+        statuses = [h.finish() for h in held]
+    assert statuses == [200, 200]
+    assert name not in names_in(Path(gr.Image().GRADIO_CACHE)), "the refused upload was written"
+    assert visitor(url, "127.0.0.20").upload("again.jpg", content)  # its uploads ended: it may upload again
+
+
+def test_upload_bytes_a_minute_are_bounded_per_visitor(served):
+    url, demo, _ = served
+    me = visitor(url, "127.0.0.22")
+    piece = bytes(UPLOAD_KB * 1024)
+    assert me.upload("one.jpg", piece) and me.upload("two.jpg", piece)  # 400 kB of a 500 kB budget
+    name = f"third-{uuid.uuid4().hex}.jpg"
+    refused = me.http.post(f"{url}gradio_api/upload", files={"files": (name, piece)})
+    assert refused.status_code == 429 and 1 <= int(refused.headers["retry-after"]) <= 61
+    assert refused.json()["detail"] == EN["upload_budget"].format(mb="0.4", s=refused.headers["retry-after"])
+    assert name not in names_in(Path(gr.Image().GRADIO_CACHE)), "the refused upload was written"
+    assert me.upload("small.jpg", bytes(50 * 1024))  # what is left of the budget still fits
+    assert visitor(url, "127.0.0.23").upload("theirs.jpg", piece)  # another visitor has their own budget
+
+
+def test_a_chunked_upload_past_the_budget_is_stopped_and_leaves_no_file(served):
+    url, demo, _ = served
+    me = visitor(url, "127.0.0.24")
+    assert me.upload("first.jpg", bytes(UPLOAD_KB * 1024))
+    cache = Path(gr.Image().GRADIO_CACHE)
+    before = names_in(cache)
+    head, tail = multipart(f"chunked-{uuid.uuid4().hex}.jpg", b"")
+
+    def body():  # no Content-Length: httpx sends it chunked, 64 kB at a time, 640 kB in all
+        yield head
+        for _ in range(10):
+            yield bytes(64 * 1024)
+        yield tail
+
+    answer = me.http.post(f"{url}gradio_api/upload", content=body(),
+                          headers={"content-type": "multipart/form-data; boundary=b0undary"})
+    assert answer.status_code == 429 and answer.json()["detail"].startswith("You have uploaded")
+    assert names_in(cache) == before, "a part of the stopped upload was left on disk"

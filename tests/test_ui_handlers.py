@@ -339,3 +339,16 @@ def test_an_engine_errors_case_survives_pickling():
     assert type(got) is ImageError and str(got) == str(sent)
     assert (got.reason, got.facts) == ("too_small", {"width": 20, "height": 20, "min_side": 32})
     assert "20×20 像素" in user_error(got, "zh-CN").message
+
+
+def test_a_request_counts_as_in_flight_while_it_draws(handlers, photo_path, monkeypatch):
+    """The engine gives a request every core only when it is alone: one still drawing its
+    pictures after the model must count, or the next request's team would crowd its drawing."""
+    import resnet_demo.ui.handlers as module
+
+    seen = []
+    real = module.render_panels
+    monkeypatch.setattr(module, "render_panels",
+                        lambda *a, **k: seen.append(handlers.service.serving.active) or real(*a, **k))
+    explain(handlers, photo_path)
+    assert seen == [1] and handlers.service.serving.active == 0

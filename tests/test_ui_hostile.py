@@ -209,17 +209,32 @@ def test_private_events_check_what_they_are_sent(client, uploaded):
     assert client.call("explain", [client.file(uploaded)] + EXPLAIN_ARGS).ok
 
 
-def test_score_cam_does_not_hold_cheap_requests_hostage_and_stops_when_the_visitor_leaves(app, client, uploaded):
+def test_score_cam_does_not_hold_cheap_requests_hostage_and_stops_when_the_visitor_leaves(app, client, uploaded,
+                                                                                          monkeypatch):
     _, _, service = app
-    batches, real, cheap_done = [], service.gate.wait_idle, threading.Event()
+    batches, real, cheap_done, stops = [], service.gate.wait_idle, threading.Event(), []
+    left_at = []  # how many batches had been asked for when the server saw the visitor leave
+    score_cam = service.score_cam
 
-    def counted(timeout=10.0):
+    def watched(*args, should_stop=None, **kwargs):  # keeps the stop check the page's event hands the engine
+        stops.append(should_stop)
+        return score_cam(*args, should_stop=should_stop, **kwargs)
+
+    def counted(timeout=10.0):  # called before each batch, never inside one
         batches.append(time.monotonic())
-        if len(batches) == 2:  # hold Score-CAM between batches (never inside one) until the cheap answer is in
+        if len(batches) == 2:  # hold Score-CAM until the cheap answer is in
             cheap_done.wait(60)
+        if len(batches) == 3:  # hold it again until the server has seen the visitor leave
+            deadline = time.monotonic() + 60
+            while not stops[0]():
+                if time.monotonic() > deadline:
+                    return real(timeout)  # the assertion below says what went wrong
+                time.sleep(0.01)
+            left_at.append(len(batches))
         return real(timeout)
 
-    service.gate.wait_idle = counted
+    monkeypatch.setattr(service, "score_cam", watched)
+    monkeypatch.setattr(service.gate, "wait_idle", counted)
     try:
         response, session = client.join("scorecam", [client.file(uploaded), 18, "layer4", "", 3, 0.5])
         assert response.status_code == 200
@@ -237,12 +252,12 @@ def test_score_cam_does_not_hold_cheap_requests_hostage_and_stops_when_the_visit
         assert cheap.ok and len(batches) == 2 and engines[0].is_alive()  # answered mid-run, whatever the speed
         cheap_done.set()
         stream.__exit__(None, None, None)  # the visitor closes the tab
-        engines[0].join(60)  # Gradio cancels the event; the engine stops at its next batch
+        engines[0].join(120)  # Gradio cancels the event; the engine stops at its next batch
+        assert left_at == [3], "the server never told Score-CAM that the visitor left"
         assert not engines[0].is_alive(), "Score-CAM kept running after the visitor left"
-        assert len(batches) < 64 // 4, "Score-CAM ran to the end although the visitor left"
+        assert len(batches) == 3, f"Score-CAM asked for {len(batches) - 3} more batches after the visitor left"
     finally:
         cheap_done.set()
-        service.gate.wait_idle = real
 
 
 def test_identical_requests_at_once_all_download_whole_files(client, photo_path):

@@ -72,6 +72,7 @@ def test_app_flags_and_their_environment_variables(monkeypatch):
     monkeypatch.delenv("SPACE_ID", raising=False)
     args = app.parse_args([])
     assert (args.per_visitor, args.lab_cooldown, args.login_attempts) == (4, 120.0, 10)
+    assert (args.uploads_at_once, args.upload_mb_per_minute) == (2, 60.0)
     assert not args.trusted_proxies.any
     monkeypatch.setenv("RESNET_EXPLORER_PER_VISITOR", "0")
     monkeypatch.setenv("RESNET_EXPLORER_TRUSTED_PROXIES", "10.0.0.0/8")
@@ -80,6 +81,11 @@ def test_app_flags_and_their_environment_variables(monkeypatch):
     assert args.per_visitor == 0 and args.trusted_proxies.platform
     assert args.trusted_proxies.networks[0].with_prefixlen == "10.0.0.0/8"
     assert app.parse_args(["--per-visitor", "6"]).per_visitor == 6  # the flag wins
-    for bad in (["--per-visitor", "-1"], ["--lab-cooldown", "-5"], ["--trusted-proxies", "nginx"]):
+    monkeypatch.setenv("RESNET_EXPLORER_UPLOADS_AT_ONCE", "3")
+    monkeypatch.setenv("RESNET_EXPLORER_UPLOAD_MB_PER_MINUTE", "12.5")
+    assert (app.parse_args([]).uploads_at_once, app.parse_args([]).upload_mb_per_minute) == (3, 12.5)
+    assert app.parse_args(["--upload-mb-per-minute", "0"]).upload_mb_per_minute == 0
+    for bad in (["--per-visitor", "-1"], ["--lab-cooldown", "-5"], ["--trusted-proxies", "nginx"],
+                ["--uploads-at-once", "-1"], ["--upload-mb-per-minute", "-2"], ["--upload-mb-per-minute", "lots"]):
         with pytest.raises(SystemExit):
             app.parse_args(bad)

@@ -14,6 +14,9 @@ visitor is an address (`visitor.py`), never a session hash, which costs nothing 
   (`fair_order.py`), so a visitor's k queued events do not each go before another's one.
 * With --auth, at most `login_failures` failed logins a minute per visitor (attempts in flight
   count until they succeed), so a script cannot try class passwords as fast as the server answers.
+* Uploads (`/upload`): at most `uploads_at_once` of one visitor received at once and
+  `upload_mb_per_minute` megabytes a minute (`upload_share.py`), refused unread, so one visitor
+  cannot fill the disk before Gradio's hourly cleanup.
 
 The count of a visitor's events is not kept here but read from Gradio's queue each time (every
 event it holds, queued or running, and the address that joined it): an event that finishes,
@@ -32,8 +35,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .fair_order import interleave
-from .limits import ASGIApp, Message, Receive, Scope, Send
+from .limits import ASGIApp, Message, Receive, Scope, Send, refuse
 from .strings import add_strings, language, say
+from .upload_share import UploadLedger, bounded_upload
 from .visitor import TrustedProxies, visitor_of
 
 add_strings(
@@ -66,16 +70,19 @@ _SWEEP_AT = 256
 
 @dataclass(frozen=True)
 class FairShare:
-    """The per-visitor bounds (flags --per-visitor, --lab-cooldown, --login-attempts, --trusted-proxies)."""
+    """The per-visitor bounds (flags --per-visitor, --lab-cooldown, --login-attempts, --uploads-at-once,
+    --upload-mb-per-minute, --trusted-proxies)."""
 
     per_visitor: int = 4  # events of one visitor queued or running at once; 0 turns every per-visitor bound off
     lanes: Mapping[str, int] = field(default_factory=lambda: {"slow": 1, "lab": 1})  # by concurrency_id
     lab_cooldown_s: float = 120.0  # after a visitor's lab run ends, before they may start another
     login_failures: int = 10  # failed logins a minute per visitor; 0: unbounded
+    uploads_at_once: int = 2  # uploads of one visitor received at once (a page sends one per photo); 0: unbounded
+    upload_mb_per_minute: float = 60.0  # megabytes of one visitor's uploads a minute (a dozen phone photos); 0: unbounded
     trusted: TrustedProxies = TrustedProxies()  # whose X-Forwarded-For names the visitor
 
     def __post_init__(self) -> None:
-        for name in ("per_visitor", "lab_cooldown_s", "login_failures"):
+        for name in ("per_visitor", "lab_cooldown_s", "login_failures", "uploads_at_once", "upload_mb_per_minute"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be 0 or more, got {getattr(self, name)!r}")
 
@@ -89,6 +96,11 @@ def events_in_flight(blocks: Any) -> list[Any]:
     """
     queue = getattr(blocks, "_queue", None)
     return list(getattr(queue, "event_ids_to_events", {}).values())
+
+
+def _lang(scope: Scope) -> str:
+    """The visitor's language, from the request's Accept-Language."""
+    return language(dict(scope.get("headers") or []).get(b"accept-language", b"").decode("latin-1"))
 
 
 def _is_join(path: str) -> bool:
@@ -105,6 +117,8 @@ class FairShareGate:
         self._lab_ended: dict[str, float] = {}  # visitor -> monotonic time their last lab run ended
         self._failures: dict[str, list[float]] = {}  # visitor -> times of login attempts not (yet) successful
         self._watchers: set[asyncio.Task] = set()  # lab runs waited on for their end (the loop keeps weak refs)
+        self.uploads = UploadLedger(at_once=settings.uploads_at_once,
+                                    bytes_per_minute=int(settings.upload_mb_per_minute * 2**20))
 
     @classmethod
     def middleware(cls, **options: Any):
@@ -118,6 +132,10 @@ class FairShareGate:
             path = scope["path"]
             if self.settings.per_visitor and _is_join(path):
                 await self._join(scope, receive, send)
+                return
+            if self.settings.per_visitor and path.rstrip("/").endswith("/upload"):
+                await bounded_upload(self.app, scope, receive, send, ledger=self.uploads,
+                                     visitor=visitor_of(scope, self.settings.trusted), lang=_lang(scope))
                 return
             if self.settings.login_failures and path.rstrip("/").endswith("/login"):
                 await self._login(scope, receive, send)
@@ -197,7 +215,7 @@ class FairShareGate:
             if not message.get("more_body"):
                 break
         visitor = visitor_of(scope, self.settings.trusted)
-        lang = language(dict(scope.get("headers") or []).get(b"accept-language", b"").decode("latin-1"))
+        lang = _lang(scope)
         replayed = False
 
         async def replay() -> Message:
@@ -248,7 +266,7 @@ class FairShareGate:
         recent = [t for t in self._failures.get(visitor, []) if now - t < LOGIN_WINDOW_S]
         if len(recent) >= self.settings.login_failures:
             wait = int(recent[0] + LOGIN_WINDOW_S - now) + 1
-            lang = language(dict(scope.get("headers") or []).get(b"accept-language", b"").decode("latin-1"))
+            lang = _lang(scope)
             self._failures[visitor] = recent
             await refuse(send, 429, say("login_bounded", lang, s=wait), retry_after=wait)
             return
@@ -276,12 +294,3 @@ class FairShareGate:
         if len(self._failures) > _SWEEP_AT:
             self._failures = {v: ts for v, ts in self._failures.items() if any(now - t < LOGIN_WINDOW_S for t in ts)}
 
-
-async def refuse(send: Send, status: int, detail: str, *, retry_after: int | None = None) -> None:
-    """Answer a request with `status` and a JSON `detail` a person can read (and `Retry-After`)."""
-    content = json.dumps({"detail": detail}, ensure_ascii=False).encode()
-    headers = [(b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(content)).encode())]
-    if retry_after is not None:
-        headers.append((b"retry-after", str(max(1, retry_after)).encode()))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": content})

@@ -192,12 +192,13 @@ class Handlers(ScoreCamEvents, FollowUpEvents):
                  progress: gr.Progress) -> tuple[Explanation, dict[str, str], Shown]:
         """Run the engine, draw and write every panel, remember the display: the work of one /explain."""
         phases = Phases()
-        result = self.service.explain_photo(photo, progress=lambda f, m: progress(f, desc=m), **options)
-        phases.mark("engine")
-        display = self._display(result)
-        panels = render_panels(display, alpha=alpha, pool=PICTURES)
-        phases.mark("render")
-        files = self._write(self.outbox.folder(), panels, result, phases)
+        with self.service.request():  # the drawing counts as in flight too: see Service.request
+            result = self.service.explain_photo(photo, progress=lambda f, m: progress(f, desc=m), **options)
+            phases.mark("engine")
+            display = self._display(result)
+            panels = render_panels(display, alpha=alpha, pool=PICTURES)
+            phases.mark("render")
+            files = self._write(self.outbox.folder(), panels, result, phases)
         shown = self._keep(photo, options, display, (files["overlay.jpg"], files["result.json"]))
         self._report(phases)
         return result, files, shown

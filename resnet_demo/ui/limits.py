@@ -90,7 +90,7 @@ class RequestLimits:
         limit = self.upload_bytes if is_upload else self.json_bytes
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            await _refuse(send, 413, f"The request is too large (the limit is {limit // 2**20} MB).")
+            await refuse(send, 413, f"The request is too large (the limit is {limit // 2**20} MB).")
             return
         if is_upload:
             await self._stream_bounded(scope, receive, send, limit)
@@ -102,13 +102,13 @@ class RequestLimits:
                 return
             body += message.get("body", b"")
             if len(body) > limit:
-                await _refuse(send, 413, f"The request is too large (the limit is {limit // 2**20} MB).")
+                await refuse(send, 413, f"The request is too large (the limit is {limit // 2**20} MB).")
                 return
             if not message.get("more_body"):
                 break
         if self._refuses_a_file(bytes(body)):
             lang = language(dict(scope.get("headers") or []).get(b"accept-language", b"").decode("latin-1"))
-            await _refuse(send, 400, f"{say('err_image', lang)} {say('err_not_uploaded', lang)}")
+            await refuse(send, 400, f"{say('err_image', lang)} {say('err_not_uploaded', lang)}")
             return
         replayed = False
 
@@ -141,11 +141,14 @@ class RequestLimits:
             await self.app(scope, counted, tracked_send)
         except _TooLarge:
             if not started:
-                await _refuse(send, 413, f"The upload is too large (the limit is {limit // 2**20} MB).")
+                await refuse(send, 413, f"The upload is too large (the limit is {limit // 2**20} MB).")
 
 
-async def _refuse(send: Send, status: int, detail: str) -> None:
-    content = json.dumps({"detail": detail}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(content)).encode())]})
+async def refuse(send: Send, status: int, detail: str, *, retry_after: int | None = None) -> None:
+    """Answer a request with `status` and a JSON `detail` a person can read (and `Retry-After`)."""
+    content = json.dumps({"detail": detail}, ensure_ascii=False).encode()
+    headers = [(b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(content)).encode())]
+    if retry_after is not None:
+        headers.append((b"retry-after", str(max(1, retry_after)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": content})
