@@ -125,3 +125,49 @@ def test_an_english_page_by_address_has_no_chinese(browser, url):  # noqa: F811
     allowed = _allowed_chinese()
     found = {tab: sorted(set(CJK.findall(text)) - allowed) for tab, text in texts.items()}
     assert not any(found.values()), {tab: words for tab, words in found.items() if words}
+
+
+def test_the_settings_menu_switches_server_text_too(browser, url):  # noqa: F811
+    """Gradio's own Settings → Language menu: choosing 简体中文 gives a Chinese page, not just Chinese labels.
+
+    The page script sees the new locale and reloads the page with ?lang=zh-CN, so an example clicked
+    afterwards gets its status line and class names from the server in Chinese too."""
+    start = time.perf_counter()
+    context = browser.new_context(locale="en-US", viewport={"width": 1400, "height": 1100})
+    page = context.new_page()
+    page.goto(url, wait_until="domcontentloaded")  # no ?lang=: the English browser gives an English page
+    page.locator(".gallery-item").first.wait_for()
+    assert page.evaluate("document.documentElement.lang") == "en"
+    page.get_by_text("Settings").last.click()  # the footer's link opens Gradio's settings panel
+    page.get_by_role("dialog").get_by_role("combobox", name="Language").click()
+    page.get_by_role("option", name="简体中文").click()
+    page.wait_for_url(re.compile(r"[?&]lang=zh-CN"), timeout=15_000)  # reloaded in the chosen language
+    page.locator(".gallery-item").first.click()
+    status = page.locator("#status")
+    status.get_by_text("ResNet-50").wait_for(timeout=60_000)
+    assert CJK.search(status.inner_text()), status.inner_text()  # server text, worded in Chinese
+    names = re.findall(r"^(.+) \(\d{1,3}\)$", page.locator("#predictions").inner_text(), flags=re.M)
+    assert names and all(CJK.search(name) for name in names), names
+    assert page.get_by_role("tab", name="残差学习").count() == 1  # and the labels stayed Chinese
+    context.close()
+    assert time.perf_counter() - start < 40
+
+
+def test_a_settings_language_without_server_text_falls_back_to_english(browser, url):  # noqa: F811
+    """A language Gradio offers but the server cannot word (Français) gives a whole English page, not a mixed one;
+    Gradio's own start-up (it sets the locale too) never triggers a reload."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1100})
+    page = context.new_page()
+    loads = []
+    page.on("load", lambda _: loads.append(page.url))
+    page.goto(url, wait_until="domcontentloaded")  # the Chinese browser gives a Chinese page
+    page.locator(".gallery-item").first.wait_for()
+    page.wait_for_timeout(500)
+    assert page.evaluate("document.documentElement.lang") == "zh-CN" and len(loads) == 1, loads
+    page.locator("footer").get_by_role("button").last.click()  # 设置: the footer's last button
+    page.get_by_role("dialog").get_by_role("combobox").click()  # the settings panel's one menu: 语言
+    page.get_by_role("option", name="Français").click()
+    page.wait_for_url(re.compile(r"[?&]lang=en"), timeout=15_000)
+    page.get_by_role("tab", name="Residual learning").wait_for()  # labels English again, as the server text
+    assert page.evaluate("document.documentElement.lang") == "en"
+    context.close()

@@ -1,4 +1,5 @@
-"""One language for the whole page: `?lang=zh-CN` / `?lang=en`, else the browser's Accept-Language.
+"""One language for the whole page: `?lang=zh-CN` / `?lang=en` (which Settings → Language sets too),
+else the browser's Accept-Language.
 
 Two parts of the page pick a language in different places. Gradio's I18n words the static labels
 in the browser, from `navigator.language` when the page starts (its Settings menu can switch them
@@ -8,10 +9,16 @@ later); the handlers word what they compute on the server (`say`). The server de
   `navigator.language` read the page's language before Gradio starts: `?lang=` of the address,
   else what `strings.language` reads from the Accept-Language header, the rule the handlers use;
 * `remember` (the page's load event) records `?lang=` for the session, so every later request of
-  that page is answered in it (without `?lang=`, each request's own Accept-Language gives the same).
-
-Known limit: Gradio's Settings menu switches the labels only (its choice never reaches the server);
-the page's own switch (`switch_links`) reloads the page with `?lang=`, which switches both.
+  that page is answered in it (without `?lang=`, each request's own Accept-Language gives the same);
+* the same script follows Gradio's own Settings menu (footer → Settings → Language): Gradio's I18n
+  writes each locale it switches to into `<html lang>`, and when that leaves the page's language
+  after a user action, the script reloads the page with `?lang=` of the language chosen, so labels
+  and server text switch together (the page's own switch, `switch_links`, does the same). The server
+  words text in English and Simplified Chinese only; any other choice in that menu would give
+  labels in one language and server text in another, so the page falls back to the nearest whole
+  page: Chinese of either script → zh-CN, every other language → en. Gradio lists ~30 languages in
+  a menu it builds itself; hiding the others would mean editing its markup, which a Gradio update
+  can silently break, while svelte-i18n (Gradio's I18n library) always writes its locale into `<html lang>`.
 """
 
 from __future__ import annotations
@@ -101,9 +108,18 @@ def switch_links() -> str:
 
 def _script(lang: str) -> bytes:
     # Runs before Gradio's module scripts, which read navigator.language to pick the I18n locale.
+    # Gradio's I18n (svelte-i18n) writes every locale it switches to into <html lang>; when the
+    # Settings menu switches it away from the page's language, the page reloads with ?lang= of the
+    # language the server can word (Chinese of any script -> zh-CN, any other -> en), so labels and
+    # server text switch together. Only after a trusted user action: Gradio's own start-up never reloads.
     return (f"<script>(function(){{var l={lang!r};try{{Object.defineProperty(Navigator.prototype,'language',"
             f"{{get:function(){{return l}}}});Object.defineProperty(Navigator.prototype,'languages',"
-            f"{{get:function(){{return [l]}}}})}}catch(e){{}}document.documentElement.lang=l}})();</script>"
+            f"{{get:function(){{return [l]}}}})}}catch(e){{}}var h=document.documentElement;h.lang=l;"
+            f"var u=0;['pointerdown','keydown'].forEach(function(t){{addEventListener(t,function(e){{"
+            f"if(e.isTrusted)u=1}},true)}});try{{new MutationObserver(function(){{var v=h.lang||'';"
+            f"if(!u||v===l)return;var w=/^zh/i.test(v)?'zh-CN':'en';if(w===l&&v.toLowerCase()===l.toLowerCase())return;"
+            f"var q=new URL(location.href);q.searchParams.set('{PARAM}',w);location.replace(q.href)}})"
+            f".observe(h,{{attributes:true,attributeFilter:['lang']}})}}catch(e){{}}}})();</script>"
             ).encode()
 
 
