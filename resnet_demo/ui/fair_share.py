@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .fair_order import interleave
-from .limits import ASGIApp, Message, Receive, Scope, Send, refuse
+from .limits import ASGIApp, Receive, ResponseStatus, Scope, Send, refuse, replaying
 from .strings import add_strings, language, say
 from .upload_share import UploadLedger, bounded_upload
 from .visitor import TrustedProxies, visitor_of
@@ -216,23 +216,7 @@ class FairShareGate:
                 break
         visitor = visitor_of(scope, self.settings.trusted)
         lang = _lang(scope)
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": bytes(body), "more_body": False}
-            return await receive()
-
-        status = 0
-
-        async def tracked(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        answer = ResponseStatus(send)
         group = None
         async with self._admission(visitor):
             self._sweep()
@@ -243,7 +227,8 @@ class FairShareGate:
             if refusal is not None:
                 await refuse(send, 429, refusal[0], retry_after=refusal[1])
                 return
-            await self.app(scope, replay, tracked)
+            await self.app(scope, replaying(bytes(body), receive), answer)
+        status = answer.status
         if status == 200 and group is not None:  # round-robin across visitors within the event's group
             interleave(self.blocks, group, self._visitor_of_event)
         if group == "lab" and status == 200:
@@ -272,18 +257,11 @@ class FairShareGate:
             return
         recent.append(now)  # counted while in flight, so a burst sent at once is bounded too
         self._failures[visitor] = recent
-        status = 0
-
-        async def tracked(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        answer = ResponseStatus(send)
         try:
-            await self.app(scope, receive, tracked)
+            await self.app(scope, receive, answer)
         finally:
-            if 200 <= status < 400 and now in self._failures.get(visitor, []):  # a success is no failure
+            if 200 <= answer.status < 400 and now in self._failures.get(visitor, []):  # a success is no failure
                 self._failures[visitor].remove(now)
 
     def _sweep(self) -> None:

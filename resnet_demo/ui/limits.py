@@ -110,19 +110,10 @@ class RequestLimits:
             lang = language(dict(scope.get("headers") or []).get(b"accept-language", b"").decode("latin-1"))
             await refuse(send, 400, f"{say('err_image', lang)} {say('err_not_uploaded', lang)}")
             return
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": bytes(body), "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replaying(bytes(body), receive), send)
 
     async def _stream_bounded(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-        seen, started = 0, False
+        seen = 0
 
         async def counted() -> Message:
             nonlocal seen
@@ -132,16 +123,39 @@ class RequestLimits:
                 raise _TooLarge
             return message
 
-        async def tracked_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        answer = ResponseStatus(send)
         try:
-            await self.app(scope, counted, tracked_send)
+            await self.app(scope, counted, answer)
         except _TooLarge:
-            if not started:
+            if not answer.status:
                 await refuse(send, 413, f"The upload is too large (the limit is {limit // 2**20} MB).")
+
+
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that hands the app the body a middleware has already read, then the client's
+    own messages (its disconnect), so reading a body to check it costs the app nothing."""
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+class ResponseStatus:
+    """A `send` that passes every message on and remembers the response's status (0 until it starts)."""
+
+    def __init__(self, send: Send) -> None:
+        self._send, self.status = send, 0
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+        await self._send(message)
 
 
 async def refuse(send: Send, status: int, detail: str, *, retry_after: int | None = None) -> None:
