@@ -373,3 +373,27 @@ def test_a_chunked_upload_past_the_budget_is_stopped_and_leaves_no_file(served):
                           headers={"content-type": "multipart/form-data; boundary=b0undary"})
     assert answer.status_code == 429 and answer.json()["detail"].startswith("You have uploaded")
     assert names_in(cache) == before, "a part of the stopped upload was left on disk"
+
+
+def test_a_visitor_at_the_bound_can_still_press_stop(served, gate, photo_path):
+    """The Stop button's event cancels Score-CAM: refusing it would leave a full page unable to stop
+    its own work. It gets one place beyond the bound."""
+    url, demo, _ = served
+    student = visitor(url, "127.0.0.19")
+    photo = student.file(student.upload("cat.jpg", photo_path.read_bytes()))
+    assert all(a.status_code == 200 for a in joins(student, "explain", [photo] + EXPLAIN_ARGS, K))
+    stop_index = next(i for i, f in demo.fns.items() if f.cancels)
+
+    def press_stop(n: int) -> int:
+        with httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.19")) as http:
+            return http.post(f"{url}gradio_api/queue/join", json={
+                "data": [], "fn_index": stop_index, "session_hash": f"stop-{n}"}).status_code
+
+    assert joins(student, "explain", [photo] + EXPLAIN_ARGS, 1)[0].status_code == 429  # the bound holds
+    first = press_stop(0)
+    settle_deadline = time.monotonic() + 10
+    while counts(demo, "127.0.0.19")[None] > K and time.monotonic() < settle_deadline:
+        time.sleep(0.05)  # the stop event itself is quick; wait until it has left the queue
+    assert first == 200, "a visitor at the bound could not press Stop"
+    gate.set()
+    settle(demo)

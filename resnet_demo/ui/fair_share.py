@@ -161,6 +161,15 @@ class FairShareGate:
 
     def _group(self, path: str, body: bytes) -> str | None:
         """The concurrency group of the event a join names (None when it names none Gradio knows)."""
+        return getattr(self._event(path, body), "concurrency_id", None)
+
+    def _stops(self, path: str, body: bytes) -> bool:
+        """Whether the event a join names cancels others (a Stop button): it ends work, so a visitor
+        at their bound may still send one, or a page could never stop its own Score-CAM."""
+        return bool(getattr(self._event(path, body), "cancels", None))
+
+    def _event(self, path: str, body: bytes) -> Any:
+        """Gradio's BlockFunction that a join names (by api name or `fn_index`), or None."""
         fns = getattr(self.blocks, "fns", {})
         fn = None
         if "/call/" in path:
@@ -172,13 +181,16 @@ class FairShareGate:
                 fn = fns.get(index) if isinstance(index, int) else None
             except (ValueError, AttributeError, RecursionError, TypeError):
                 fn = None  # not JSON, or not an object: Gradio answers that itself
-        return getattr(fn, "concurrency_id", None)
+        return fn
 
     def _refusal(self, visitor: str, group: str | None, lang: str,
-                 counts: dict[str | None, int] | None = None) -> tuple[str, int] | None:
-        """The message and Retry-After seconds that refuse this join, or None to admit it."""
+                 counts: dict[str | None, int] | None = None, *, stops: bool = False) -> tuple[str, int] | None:
+        """The message and Retry-After seconds that refuse this join, or None to admit it.
+
+        A join that stops other events (`stops`) gets one place beyond the bound: still bounded,
+        but a visitor whose page is full can always press Stop."""
         counts = counts if counts is not None else self.in_flight(visitor)
-        if counts[None] >= self.settings.per_visitor:
+        if counts[None] >= self.settings.per_visitor + (1 if stops else 0):
             return say("busy_visitor", lang, n=counts[None]), RETRY_BUSY_S
         bound = self.settings.lanes.get(group or "")
         if bound is not None and counts.get(group, 0) >= bound:
@@ -217,13 +229,14 @@ class FairShareGate:
         visitor = visitor_of(scope, self.settings.trusted)
         lang = _lang(scope)
         answer = ResponseStatus(send)
-        group = None
+        group, stops = None, False
         async with self._admission(visitor):
             self._sweep()
             counts = self.in_flight(visitor)
-            if counts[None] < self.settings.per_visitor:  # a flooder over its bound costs no JSON parse
+            if counts[None] <= self.settings.per_visitor:  # a flooder over its bound costs no JSON parse
                 group = self._group(scope["path"], bytes(body))
-            refusal = self._refusal(visitor, group, lang, counts)
+                stops = self._stops(scope["path"], bytes(body))
+            refusal = self._refusal(visitor, group, lang, counts, stops=stops)
             if refusal is not None:
                 await refuse(send, 429, refusal[0], retry_after=refusal[1])
                 return
