@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import collections
 import json
-import os
 import shlex
 import subprocess
 import sys
@@ -33,9 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests"))
 
+import loadtest
 import psutil
 from capacity import Browser
-import loadtest
 from loadtest import make_photos, start_app
 
 

@@ -12,8 +12,8 @@ import traceback
 from collections.abc import Sequence
 
 from .cams import METHODS
-from .class_names import display_name, find_class
 from .capture import CAM_STAGES
+from .class_names import display_name, find_class
 from .errors import DemoError
 from .settings import SETTINGS
 from .teach.lab_config import PRESETS

@@ -28,7 +28,7 @@ from torch import nn
 from .errors import DeviceUnavailableError, WeightsUnavailableError
 from .lanes import Progress
 from .settings import SETTINGS
-from .weights import DEPTHS, short_reason, check_depth, checkpoint_path, default_weights, fetch_weights
+from .weights import DEPTHS, check_depth, checkpoint_path, default_weights, fetch_weights, short_reason
 
 __all__ = ["DEPTHS", "LoadedModel", "ModelCache", "MODEL_CACHE", "check_depth", "checkpoint_path",
            "default_weights", "fetch_weights", "load_model", "resolve_device", "weights_file_depth"]

@@ -8,6 +8,7 @@ import threading
 import numpy as np
 import pytest
 import torch
+from helpers import correlation, hooks_left
 from pytorch_grad_cam import (
     EigenCAM,
     EigenGradCAM,
@@ -20,11 +21,10 @@ from pytorch_grad_cam import (
 )
 from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
-from helpers import correlation, hooks_left
 from resnet_demo import CAM_STAGES, explain
 from resnet_demo.cams import METHODS, ScoreRunner, check_method, compute_cam
-from resnet_demo.lanes import Cancelled
 from resnet_demo.capture import Capture
+from resnet_demo.lanes import Cancelled
 
 # Which pytorch-grad-cam class each method name stands for, written out here (not read from
 # METHODS, the table under test), so a wrong mapping in cams.py disagrees with its reference.

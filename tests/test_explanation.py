@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 import torch
-
 from helpers import hooks_left, walk_blocks
+
 from resnet_demo import DEPTHS, ResourceExhaustedError, explain
 from resnet_demo import explanation as explain_module
 

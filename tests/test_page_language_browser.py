@@ -13,12 +13,12 @@ import re
 import time
 
 import pytest
-
 from helpers import serve
+from test_ui_browser import browser  # noqa: F401  (the shared Chromium fixture)
+
 from resnet_demo.service import AppConfig
 from resnet_demo.ui.article_notes import NOTES_EN
 from resnet_demo.ui.glossary import TERMS
-from test_ui_browser import browser  # noqa: F401  (the shared Chromium fixture)
 
 pytestmark = pytest.mark.browser
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\u3000-\u303f\uff01-\uff5e]+")

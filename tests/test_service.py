@@ -15,7 +15,14 @@ import torchvision
 
 from resnet_demo import WeightsUnavailableError, zerogpu
 from resnet_demo.lanes import Cancelled, ForegroundGate, check_stop
-from resnet_demo.service import ENGINE_THREAD, AppConfig, Service, _compare_seconds, _explain_seconds, _score_cam_seconds
+from resnet_demo.service import (
+    ENGINE_THREAD,
+    AppConfig,
+    Service,
+    _compare_seconds,
+    _explain_seconds,
+    _score_cam_seconds,
+)
 
 
 def test_a_weights_file_serves_its_depth_and_imagenet_the_others(make_service, tmp_path, photo_path):

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 import torchvision
-from PIL import Image
-
 from helpers import hooks_left
+
 from resnet_demo import DEPTHS
 from resnet_demo.teach.architecture import COLUMNS, Architecture, architecture, describe_architecture, format_count
 

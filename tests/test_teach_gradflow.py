@@ -16,9 +16,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 import torchvision
+from helpers import hooks_left
 from torch import nn
 
-from helpers import hooks_left
 from resnet_demo import load_model
 from resnet_demo.capture import residual_blocks
 from resnet_demo.teach import gradflow

@@ -17,9 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from helpers import serve, serve_app
 from PIL import Image
 
-from helpers import serve, serve_app
 from resnet_demo.service import AppConfig
 
 pytestmark = pytest.mark.browser

@@ -18,9 +18,9 @@ from types import SimpleNamespace
 import gradio as gr
 import httpx
 import pytest
-
 from helpers import serve_app
 from raw_api import RawClient
+
 from resnet_demo.service import AppConfig
 from resnet_demo.ui.fair_order import interleave, running_events, waiting_events
 from resnet_demo.ui.fair_share import FairShare, FairShareGate, events_in_flight

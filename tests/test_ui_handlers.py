@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import html
 import json
 import pickle
+import re
 import threading
 from pathlib import Path
 from types import SimpleNamespace

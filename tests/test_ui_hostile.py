@@ -20,10 +20,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from PIL import Image
-
 from helpers import serve_app
+from PIL import Image
 from raw_api import RawClient
+
 from resnet_demo.service import AppConfig
 from resnet_demo.ui.strings import EN, ZH
 

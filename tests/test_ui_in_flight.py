@@ -7,9 +7,9 @@ import time
 import uuid
 
 import pytest
-
 from helpers import serve_app
 from raw_api import RawClient
+
 from resnet_demo.service import AppConfig
 from resnet_demo.ui.in_flight import InFlight
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from gradio_client import Client, handle_file
+from helpers import save_fake_imagenet_weights, serve_app
 from PIL import Image
 
-from helpers import save_fake_imagenet_weights, serve_app
 from resnet_demo import zoo
 from resnet_demo.service import AppConfig
 
@@ -93,7 +93,6 @@ def test_short_soak_leaves_no_hooks_and_little_growth(app, client, photo_path, t
 
     import numpy as np
     import psutil
-
     from helpers import hooks_left
 
     _, service = app

@@ -8,10 +8,9 @@ import time
 import pytest
 import torch
 import torchvision
-
 from helpers import save_fake_imagenet_weights
-from resnet_demo import DEPTHS, DeviceUnavailableError, WeightsUnavailableError, load_model
-from resnet_demo import zoo
+
+from resnet_demo import DEPTHS, DeviceUnavailableError, WeightsUnavailableError, load_model, zoo
 
 BLOCKS_PER_STAGE = {18: [2, 2, 2, 2], 34: [3, 4, 6, 3], 50: [3, 4, 6, 3], 101: [3, 4, 23, 3], 152: [3, 8, 36, 3]}
 RESIZE = {18: 256, 34: 256, 50: 232, 101: 232, 152: 232}  # torchvision's DEFAULT weights' transforms

@@ -24,8 +24,8 @@ from typing import Any
 import gradio as gr
 
 from ..cams import METHODS
-from ..class_names import display_name
 from ..capture import CAM_STAGES, STAGES
+from ..class_names import display_name
 from ..display import Display
 from ..explanation import Explanation
 from ..export import encode_image, panel_files, save_json, write_atomic
@@ -37,7 +37,8 @@ from .follow_ups import FollowUpEvents
 from .in_flight import InFlight
 from .messages import photo_path, request_language, session_of, user_error
 from .outbox import Outbox
-from .refusals import note as refusal_note, refused
+from .refusals import note as refusal_note
+from .refusals import refused
 from .shown import DisplayStore, Shown
 from .slow_lane import ScoreCamEvents
 from .strings import TABLES, say

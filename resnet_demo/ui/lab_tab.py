@@ -27,7 +27,8 @@ from .chart_strings import chart_text
 from .components import Choice
 from .lab_text import gradient_note, network_name
 from .messages import request_language, user_error
-from .refusals import note as refusal_note, note_box, refused
+from .refusals import note as refusal_note
+from .refusals import note_box, refused
 from .strings import say
 
 KINDS = {"plain": "plain", "resnet": "residual"}

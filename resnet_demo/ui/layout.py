@@ -18,11 +18,11 @@ from ..capture import CAM_STAGES
 from ..images import MAX_FILE_MB
 from ..service import EXAMPLE_PHOTOS, Service
 from ..zoo import DEPTHS
-from .components import Choice, ClassPicker, Menu, NumberSlider, PhotoInput
 from .class_labels import target_choices, with_class_choices
+from .components import Choice, ClassPicker, Menu, NumberSlider, PhotoInput
+from .fair_share import FairShare, FairShareGate
 from .handlers import STAGE_TABS, Handlers
 from .lab_tab import LabHandlers, add_lab_tab
-from .fair_share import FairShare, FairShareGate
 from .limits import RequestLimits
 from .method_labels import method_choices
 from .method_notes import method_note_event
